@@ -1,0 +1,83 @@
+"""The base of every ModelAdmin: the same scoping and services as the API."""
+
+from django.contrib import admin
+
+from .scoping import CHANGE, VIEW, can, policy_for, restrict
+from .services import governed_create, governed_delete, governed_update, live_dependants
+
+
+class ScopedModelAdmin(admin.ModelAdmin):
+    """Rows outside the user's scope do not exist in the admin either (the admin answers
+    "not found"); writes go through the audited services; deletes are soft."""
+
+    def get_queryset(self, request):
+        return restrict(super().get_queryset(request), request.user, VIEW)
+
+    def _in_change_scope(self, request, obj) -> bool:
+        return restrict(type(obj)._default_manager.filter(pk=obj.pk), request.user, CHANGE).exists()
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff and can(request.user, VIEW, self.model)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return request.user.is_staff and can(request.user, CHANGE, self.model)
+
+    def has_change_permission(self, request, obj=None):
+        if not (request.user.is_staff and can(request.user, CHANGE, self.model)):
+            return False
+        return obj is None or self._in_change_scope(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset") and _is_scoped(field.queryset.model):
+            field.queryset = restrict(field.queryset, request.user)
+        return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "queryset") and _is_scoped(field.queryset.model):
+            field.queryset = restrict(field.queryset, request.user)
+        return field
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            governed_update(instance=obj, data={}, actor=request.user)
+        else:
+            # The form has filled the instance; the service validates, saves and audits it.
+            data = {
+                f.name: getattr(obj, f.name)
+                for f in obj._meta.concrete_fields
+                if f.editable and not f.primary_key
+            }
+            saved = governed_create(model=type(obj), data=data, actor=request.user)
+            obj.pk = saved.pk
+            obj._state = saved._state
+
+    def delete_model(self, request, obj):
+        governed_delete(instance=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            governed_delete(instance=obj, actor=request.user)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # Soft deletes cascade nothing: live records that still hang off an object block it.
+        for obj in objs:
+            for names in live_dependants(obj):
+                protected.append(f"{obj}: {names}")
+        return [str(o) for o in objs], counts, perms_needed, protected
+
+
+def _is_scoped(model) -> bool:
+    try:
+        policy_for(model)
+    except LookupError:
+        return False
+    return True

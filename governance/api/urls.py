@@ -1,0 +1,19 @@
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from grids.api.urls import router as grids_router
+
+from . import views
+
+router = DefaultRouter()
+router.registry.extend(grids_router.registry)
+router.register("calendar/days", views.CalendarDayViewSet)
+router.register("calendar/years", views.CalendarYearViewSet)
+router.register("audit", views.AuditEntryViewSet)
+router.register("memberships", views.MembershipViewSet)
+
+urlpatterns = [
+    path("calendar/deadline/", views.DeadlineView.as_view(), name="calendar-deadline"),
+    path("me/", views.MeView.as_view(), name="me"),
+    path("", include(router.urls)),
+]

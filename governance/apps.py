@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GovernanceConfig(AppConfig):
+    name = "governance"
+    verbose_name = _("Governance")
+
+    def ready(self):
+        from . import policies  # noqa: F401  (registers the scoping contract)

@@ -1,0 +1,133 @@
+"""The scoping contract (DESIGN.md, "Who may do what"), model by model.
+
+Read with :mod:`governance.scoping`: ``paths`` lead from a model to the areas above it,
+most specific first; ``view``/``change`` name the roles that may read or write it. Rows
+outside the reach of a user's memberships do not exist for that user.
+"""
+
+from django.db.models import Q
+
+from grids.models import Department, Grid, Household, PartyBranch, PartyMember, Resident, Town, Village
+
+from .choices import Role
+from .models import AuditEntry, CalendarDay, CalendarYear, Membership
+from .scoping import CHANGE, Scope, register
+
+OFFICE, SUPERVISOR, CADRE, GRID_WORKER, DEPARTMENT, MEMBER, CLIENT = (
+    Role.TOWN_OFFICE,
+    Role.SUPERVISOR,
+    Role.VILLAGE_CADRE,
+    Role.GRID_WORKER,
+    Role.DEPARTMENT,
+    Role.PARTY_MEMBER,
+    Role.API_CLIENT,
+)
+
+# Towns, villages, grids: RW own town (office), R own towns (supervisor), R own village
+# (cadre), R own grid (grid worker), R names (department), R token scope (REST client).
+AREA_VIEW = {OFFICE, SUPERVISOR, CADRE, GRID_WORKER, DEPARTMENT, CLIENT}
+register(Town, paths=[("town", "pk")], view=AREA_VIEW, change={OFFICE})
+register(Village, paths=[("village", "pk"), ("town", "town_id")], view=AREA_VIEW, change={OFFICE})
+register(
+    Grid,
+    paths=[("grid", "pk"), ("village", "village_id"), ("town", "village__town_id")],
+    view=AREA_VIEW,
+    change={OFFICE},
+)
+register(
+    Department,
+    paths=[("department", "pk"), ("town", "town_id")],
+    view={OFFICE, SUPERVISOR, CADRE, GRID_WORKER, DEPARTMENT, CLIENT},
+    change={OFFICE},
+)
+
+# Households and residents: RW own town (office), R (supervisor), RW own village (cadre),
+# RW own grid (grid worker), own record (party member), token scope (REST client).
+# Department handlers see those in their cases: added with the cases app.
+PEOPLE_VIEW = {OFFICE, SUPERVISOR, CADRE, GRID_WORKER, MEMBER, CLIENT}
+PEOPLE_CHANGE = {OFFICE, CADRE, GRID_WORKER}
+register(
+    Household,
+    paths=[("household", "pk"), ("grid", "grid_id"), ("village", "village_id"), ("town", "town_id")],
+    view=PEOPLE_VIEW,
+    change=PEOPLE_CHANGE,
+)
+register(
+    Resident,
+    paths=[
+        ("resident", "pk"),
+        ("household", "household_id"),
+        ("grid", "household__grid_id"),
+        ("village", "village_id"),
+        ("town", "town_id"),
+    ],
+    view=PEOPLE_VIEW,
+    change=PEOPLE_CHANGE,
+)
+
+# Party branches and members: kept by the town office, read by supervisors, the village
+# cadres of the village, REST clients; a party member sees their own record.
+register(
+    PartyBranch,
+    paths=[("village", "village_id"), ("town", "town_id")],
+    view={OFFICE, SUPERVISOR, CADRE, CLIENT},
+    change={OFFICE},
+)
+register(
+    PartyMember,
+    paths=[("party_member", "pk"), ("village", "village_id"), ("town", "town_id")],
+    view={OFFICE, SUPERVISOR, CADRE, MEMBER, CLIENT},
+    change={OFFICE},
+)
+
+# The audit trail: read by the town office and supervisors of the town; nobody writes it
+# except the services.
+register(AuditEntry, paths=[("town", "town_id")], view={OFFICE, SUPERVISOR}, change=set())
+
+
+def _membership_rule(scope: Scope, action: str) -> Q | None:
+    """The town office keeps the memberships of its town; everyone sees their own."""
+    towns = sorted(scope.ids("town", [OFFICE]))
+    in_town = (
+        Q(town_id__in=towns)
+        | Q(village__town_id__in=towns)
+        | Q(grid__village__town_id__in=towns)
+        | Q(department__town_id__in=towns)
+        | Q(party_member__town_id__in=towns)
+    )
+    if action == CHANGE:
+        return in_town if towns else None
+    own = Q(user_id=scope.user_id) if scope.user_id else None
+    if towns:
+        return in_town | own if own else in_town
+    return own
+
+
+register(Membership, custom=_membership_rule)
+
+
+def _calendar_rule(scope: Scope, action: str) -> Q | None:
+    """Every signed-in user reads the calendar (deadlines depend on it); the town office
+    enters the official schedule and its own town's closures and corrections."""
+    if scope.user_id is None:
+        return None
+    towns = sorted(scope.ids("town"))
+    if action == CHANGE:
+        offices = sorted(scope.ids("town", [OFFICE]))
+        return Q(town__isnull=True) | Q(town_id__in=offices) if offices else None
+    return Q(town__isnull=True) | Q(town_id__in=towns)
+
+
+register(CalendarDay, custom=_calendar_rule)
+
+
+def _calendar_year_rule(scope: Scope, action: str) -> Q | None:
+    """Which years carry an official schedule: read by all, loaded by the town office."""
+    if scope.user_id is None:
+        return None
+    if action == CHANGE:
+        return Q() if scope.ids("town", [OFFICE]) else None
+    return Q()
+
+
+register(CalendarYear, custom=_calendar_year_rule)

@@ -1,0 +1,203 @@
+"""The one place that decides which rows a user may see and change.
+
+Every queryset that leaves the server — REST API, admin, pages, exports — goes through
+:func:`restrict`. The rules come from two tables:
+
+* ``Policy.paths``: for each model, the lookups from the model to the areas above it,
+  most specific first (e.g. a household: itself, its grid, its village, its town);
+* ``Policy.view`` / ``Policy.change``: which roles may read or write the model.
+
+A membership has a *reach*: its own area and the areas above it (a grid worker of grid G
+reaches G and its second-level grids, G's village, G's town). A user sees a row when, for
+one of their memberships whose role the policy admits, the row's most specific path that
+the membership reaches holds the membership's area. So a grid worker sees the households
+of their grid, their own village (but not its other grids' households) and their town's
+name; a town office sees everything in its town. Anything else does not exist: 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Model, Q, QuerySet
+
+from .choices import Role
+
+VIEW, CHANGE = "view", "change"
+ALL_ROLES = frozenset(Role.values)
+
+
+@dataclass
+class Reach:
+    """One membership's role and the ids of the areas it reaches, by level."""
+
+    role: str
+    ids: dict[str, set[int]] = field(default_factory=dict)
+
+
+@dataclass
+class Scope:
+    user_id: int | None
+    is_superuser: bool = False
+    reaches: list[Reach] = field(default_factory=list)
+    # Towns whose personal data this user may see unmasked (town office + permission).
+    personal_town_ids: set[int] = field(default_factory=set)
+
+    @property
+    def roles(self) -> set[str]:
+        return {r.role for r in self.reaches}
+
+    def ids(self, level: str, roles: Iterable[str] | None = None) -> set[int]:
+        wanted = set(roles) if roles is not None else None
+        out: set[int] = set()
+        for reach in self.reaches:
+            if wanted is None or reach.role in wanted:
+                out |= reach.ids.get(level, set())
+        return out
+
+
+@dataclass(frozen=True)
+class Policy:
+    paths: tuple[tuple[str, str], ...]
+    view: frozenset[str]
+    change: frozenset[str] = frozenset()
+    # A rule of its own for models that do not hang off the hierarchy the usual way.
+    custom: Callable[[Scope, str], Q | None] | None = None
+
+
+_POLICIES: dict[type[Model], Policy] = {}
+
+
+def register(model: type[Model], *, paths=(), view=(), change=(), custom=None) -> None:
+    _POLICIES[model] = Policy(tuple(paths), frozenset(view), frozenset(change), custom)
+
+
+def policy_for(model: type[Model]) -> Policy:
+    try:
+        return _POLICIES[model]
+    except KeyError:
+        raise LookupError(f"No scoping policy registered for {model.__name__}") from None
+
+
+def resolve_scope(user) -> Scope:
+    """Build (once per user object) the areas a user's memberships reach."""
+    cached = getattr(user, "_governance_scope", None)
+    if cached is not None:
+        return cached
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Scope(user_id=None)
+    from grids.models import Grid, Town
+
+    from .models import Membership
+
+    scope = Scope(user_id=user.pk, is_superuser=user.is_superuser)
+    rows = list(
+        Membership.objects.filter(user_id=user.pk, deleted_at__isnull=True).values(
+            "role",
+            "town_id",
+            "village_id",
+            "village__town_id",
+            "grid_id",
+            "grid__village_id",
+            "grid__village__town_id",
+            "department_id",
+            "department__town_id",
+            "party_member_id",
+            "party_member__resident_id",
+            "party_member__resident__household_id",
+        )
+    )
+    grid_ids = {row["grid_id"] for row in rows if row["grid_id"]}
+    children: dict[int, set[int]] = {}
+    if grid_ids:
+        for child_id, parent_id in Grid.objects.filter(
+            parent_id__in=grid_ids, deleted_at__isnull=True
+        ).values_list("id", "parent_id"):
+            children.setdefault(parent_id, set()).add(child_id)
+    for row in rows:
+        if row["role"] == Role.PARTY_MEMBER and row["party_member_id"]:
+            ids = {
+                "party_member": {row["party_member_id"]},
+                "resident": {row["party_member__resident_id"]},
+                "household": {row["party_member__resident__household_id"]},
+            }
+        elif row["department_id"]:
+            ids = {"department": {row["department_id"]}, "town": {row["department__town_id"]}}
+        elif row["grid_id"]:
+            ids = {
+                "grid": {row["grid_id"], *children.get(row["grid_id"], ())},
+                "village": {row["grid__village_id"]},
+                "town": {row["grid__village__town_id"]},
+            }
+        elif row["village_id"]:
+            ids = {"village": {row["village_id"]}, "town": {row["village__town_id"]}}
+        elif row["town_id"]:
+            ids = {"town": {row["town_id"]}}
+        else:
+            continue
+        scope.reaches.append(Reach(role=row["role"], ids=ids))
+
+    office_towns = scope.ids("town", [Role.TOWN_OFFICE])
+    if scope.is_superuser:
+        scope.personal_town_ids = set(Town.objects.values_list("id", flat=True))
+    elif office_towns:
+        # The personal-data permission is either global or granted per town through
+        # django-guardian; either way it only unmasks data in the user's own towns.
+        if user.has_perm("grids.view_personal_data"):
+            scope.personal_town_ids = set(office_towns)
+        else:
+            from guardian.shortcuts import get_objects_for_user
+
+            granted = get_objects_for_user(
+                user, "grids.view_personal_data", klass=Town, accept_global_perms=False
+            ).values_list("id", flat=True)
+            scope.personal_town_ids = office_towns & set(granted)
+    user._governance_scope = scope
+    return scope
+
+
+def forget_scope(user) -> None:
+    if hasattr(user, "_governance_scope"):
+        del user._governance_scope
+
+
+def scope_q(model: type[Model], scope: Scope, action: str = VIEW) -> Q | None:
+    """The filter for ``model`` under ``scope``; ``None`` means nothing at all."""
+    policy = policy_for(model)
+    if scope.is_superuser:
+        return Q()
+    if policy.custom is not None:
+        return policy.custom(scope, action)
+    roles = policy.view if action == VIEW else policy.change
+    q: Q | None = None
+    for reach in scope.reaches:
+        if reach.role not in roles:
+            continue
+        for level, lookup in policy.paths:
+            if level in reach.ids:
+                term = Q(**{f"{lookup}__in": sorted(reach.ids[level])})
+                q = term if q is None else q | term
+                break
+    return q
+
+
+def restrict(queryset: QuerySet, user, action: str = VIEW) -> QuerySet:
+    """``queryset`` narrowed to what ``user`` may ``action`` ("view" or "change")."""
+    model = queryset.model
+    scope = resolve_scope(user)
+    if any(f.name == "deleted_at" for f in model._meta.concrete_fields):  # soft-deleted rows are gone
+        queryset = queryset.filter(deleted_at__isnull=True)
+    q = scope_q(model, scope, action)
+    if q is None:
+        return queryset.none()
+    return queryset.filter(q) if q else queryset
+
+
+def can(user, action: str, model: type[Model]) -> bool:
+    """Whether ``user`` may ``action`` some rows of ``model`` at all (before any object)."""
+    return scope_q(model, resolve_scope(user), action) is not None
+
+
+def can_see_personal(user, town_id: int | None) -> bool:
+    return town_id is not None and town_id in resolve_scope(user).personal_town_ids
