@@ -3,7 +3,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import beat_init, before_task_publish, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "governance.settings")
 
@@ -13,7 +13,10 @@ app.autodiscover_tasks()
 
 
 @worker_init.connect
+@beat_init.connect
+@before_task_publish.connect
 def _make_broker_folders(**_kwargs):
+    # kombu's file-system transport (the serverless default) needs its folders first.
     from governance.conf import ensure_broker_folders
 
     ensure_broker_folders()
