@@ -14,7 +14,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", nargs="?", help="CSV: date,kind,name — kind holiday/休 or makeup/班")
         parser.add_argument("--year", type=int, help="the year the file holds")
-        parser.add_argument("--note", default="", help="where the schedule comes from (the State Council notice)")
+        parser.add_argument(
+            "--note", default="", help="where the schedule comes from (the State Council notice)"
+        )
 
     def handle(self, *args, file=None, year=None, note="", **options):
         if file is None:
@@ -28,7 +30,11 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"no such file: {file}")
         try:
-            count = workdays.load_schedule(path.read_text(encoding="utf-8-sig"), year=year, note=note or path.name)
+            count = workdays.load_schedule(
+                path.read_text(encoding="utf-8-sig"), year=year, note=note or path.name
+            )
         except workdays.CalendarFileError as exc:
             raise CommandError("\n".join(exc.errors)) from exc
-        self.stdout.write(f"loaded {count} days for {year}; calendar covered until {workdays.last_covered_year()}")
+        self.stdout.write(
+            f"loaded {count} days for {year}; calendar covered until {workdays.last_covered_year()}"
+        )
