@@ -1,2 +1,327 @@
-"""Models of the cases app arrive with their issue; the app is installed so that its
-migrations, admin and API slot into the shared foundation."""
+"""Cases (事项): reported, claimed, solved in the village within 3 working days or
+escalated to the town and its departments with 7; every move an append-only event."""
+
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from governance.models import GovernedModel
+from governance.personal import PersonalDataMixin
+
+from .choices import (
+    OPEN_STATES,
+    TOWN_OPEN_STATES,
+    VILLAGE_OPEN_STATES,
+    CaseState,
+    Channel,
+    Level,
+    Move,
+    NotificationKind,
+    Satisfaction,
+    Source,
+)
+
+_TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read over the phone
+
+
+def new_tracking_number() -> str:
+    """Public and unguessable: it alone shows a case's progress and lets one rate it."""
+    return "".join(secrets.choice(_TRACKING_ALPHABET) for _ in range(10))
+
+
+class CaseKind(GovernedModel):
+    """What a case is about: the four reports (四报) and everyday categories a town
+    office configures (field-edge disputes, blocked drains, broken bins, …).
+
+    ``town`` empty means a kind every town has; ``code`` is what Open311 calls a service.
+    """
+
+    town = models.ForeignKey(
+        "grids.Town",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="case_kinds",
+        verbose_name=_("town"),
+    )
+    code = models.CharField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=64)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    group = models.CharField(_("group"), max_length=32, blank=True)
+    is_four_reports = models.BooleanField(_("one of the four reports (四报)"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("case kind")
+        verbose_name_plural = _("case kinds")
+        ordering = ["-is_four_reports", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=Q(town__isnull=True),
+                name="case_kind_global_code_unique",
+                violation_error_message=_("A kind with this code exists for all towns."),
+            ),
+            models.UniqueConstraint(
+                fields=["town", "code"],
+                condition=Q(town__isnull=False),
+                name="case_kind_town_code_unique",
+                violation_error_message=_("This town already has a kind with this code."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Case(PersonalDataMixin, GovernedModel):
+    """A problem to solve. ``level``, ``deadline`` and the holder describe where it is now;
+    ``periods`` keep each level's deadline, when it was met or missed and who held it."""
+
+    PERSONAL_FIELDS = ("reporter_contact",)
+
+    tracking_number = models.CharField(
+        _("tracking number"), max_length=16, unique=True, default=new_tracking_number, editable=False
+    )
+    town = models.ForeignKey("grids.Town", on_delete=models.PROTECT, related_name="+", editable=False)
+    village = models.ForeignKey(
+        "grids.Village", on_delete=models.PROTECT, related_name="cases", verbose_name=_("village")
+    )
+    grid = models.ForeignKey(
+        "grids.Grid",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("grid"),
+    )
+    household = models.ForeignKey(
+        "grids.Household",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("household"),
+    )
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    kind = models.ForeignKey(CaseKind, on_delete=models.PROTECT, related_name="cases", verbose_name=_("kind"))
+    description = models.TextField(_("description"), max_length=2000)
+    reporter_name = models.CharField(_("reporter"), max_length=32, blank=True)
+    reporter_contact_cipher = models.TextField(blank=True, editable=False)
+    reporter_contact_digest = models.CharField(max_length=64, blank=True, editable=False)
+    is_anonymous = models.BooleanField(_("anonymous"), default=False)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=CaseState.choices, default=CaseState.REGISTERED
+    )
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices, default=Level.VILLAGE)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    department = models.ForeignKey(
+        "grids.Department",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        editable=False,
+    )
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True, editable=False)
+    reminded_for = models.DateTimeField(null=True, blank=True, editable=False)
+    supervised_at = models.DateTimeField(_("supervised (督办) since"), null=True, blank=True, editable=False)
+    solved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    solved_at = models.DateTimeField(_("solved at"), null=True, blank=True, editable=False)
+    solution = models.TextField(_("solution"), blank=True, editable=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    satisfaction = models.CharField(
+        _("satisfaction"), max_length=16, choices=Satisfaction.choices, blank=True, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The escalation sweep: open village-level cases by deadline.
+            models.Index(
+                fields=["deadline"],
+                name="case_sweep_village_due",
+                condition=Q(state__in=VILLAGE_OPEN_STATES, deleted_at__isnull=True),
+            ),
+            # The escalation sweep: open town-level cases by deadline, for supervision.
+            models.Index(
+                fields=["deadline"],
+                name="case_sweep_town_due",
+                condition=Q(state__in=TOWN_OPEN_STATES, deleted_at__isnull=True),
+            ),
+            # Case lists: one town's (or village's) open cases, newest first.
+            models.Index(
+                fields=["town", "-created_at"], name="case_open_by_town", condition=Q(state__in=OPEN_STATES)
+            ),
+            models.Index(fields=["village", "state"], name="case_village_state"),
+            models.Index(fields=["department", "state"], name="case_department_state"),
+        ]
+
+    def __str__(self):
+        return f"{self.tracking_number} {self.kind_id and self.kind.name or ''}".strip()
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    def clean(self):
+        super().clean()
+        if self.grid_id:
+            if self.village_id and self.grid.village_id != self.village_id:
+                raise ValidationError({"grid": _("The grid must be in the case's village.")})
+            self.village_id = self.grid.village_id
+        if self.household_id:
+            if self.village_id and self.household.village_id != self.village_id:
+                raise ValidationError({"household": _("The household must be in the case's village.")})
+            self.village_id = self.household.village_id
+            self.grid_id = self.grid_id or self.household.grid_id
+        if self.village_id:
+            self.town_id = self.village.town_id
+        if self.kind_id and self.kind.town_id and self.kind.town_id != self.town_id:
+            raise ValidationError({"kind": _("This kind belongs to another town.")})
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError({"longitude": _("Give both latitude and longitude, or neither.")})
+
+
+class CasePeriod(models.Model):
+    """One stretch of a case at one level: its deadline, who held it, and when it ended
+    — so "how long at each level, met or missed" is a query."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="periods")
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+    village = models.ForeignKey("grids.Village", on_delete=models.PROTECT, related_name="+", null=True)
+    department = models.ForeignKey("grids.Department", on_delete=models.PROTECT, related_name="+", null=True)
+    started_at = models.DateTimeField(_("started at"))
+    deadline = models.DateTimeField(_("deadline"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    met = models.BooleanField(_("deadline met"), null=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Move.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("case period")
+        verbose_name_plural = _("case periods")
+        ordering = ["case_id", "started_at", "id"]
+        constraints = [
+            # At most one running period per case: a second concurrent move cannot open another.
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(ended_at__isnull=True), name="case_one_open_period"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.case_id} {self.level} → {self.deadline:%Y-%m-%d}"
+
+
+class CaseEvent(models.Model):
+    """A move of a case: who, when, from which state to which, a note, attachments.
+    Append-only: rows are inserted by the services and never changed."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    move = models.CharField(_("move"), max_length=16, choices=Move.choices)
+    from_state = models.CharField(_("from"), max_length=16, choices=CaseState.choices, blank=True)
+    to_state = models.CharField(_("to"), max_length=16, choices=CaseState.choices)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["case_id", "at", "id"]
+
+    def __str__(self):
+        return f"{self.case_id} {self.move} {self.from_state}→{self.to_state}"
+
+
+def attachment_path(instance, filename):
+    return f"cases/{instance.case_id}/{secrets.token_hex(8)}-{filename[-60:]}"
+
+
+class CaseAttachment(models.Model):
+    """A photo or document attached to a case with one of its events."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    event = models.ForeignKey(CaseEvent, on_delete=models.PROTECT, related_name="attachments", null=True)
+    file = models.FileField(_("file"), upload_to=attachment_path)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.file.name
+
+
+class Notification(models.Model):
+    """A message to a reporter, a holder or a supervisor, sent through one channel.
+
+    ``key`` makes sending idempotent: the same reminder for the same deadline is one row.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=16, choices=NotificationKind.choices)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.LOG)
+    recipient = models.CharField(_("recipient"), max_length=128)
+    body = models.TextField(_("message"))
+    key = models.CharField(max_length=128, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.kind} {self.recipient}"
+
+
+class Rating(models.Model):
+    """The reporter's verdict on a result (群众买不买账)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="ratings")
+    satisfaction = models.CharField(_("satisfaction"), max_length=16, choices=Satisfaction.choices)
+    comment = models.TextField(_("comment"), blank=True, max_length=1000)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+
+    def __str__(self):
+        return f"{self.case_id} {self.satisfaction}"

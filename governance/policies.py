@@ -11,7 +11,7 @@ from grids.models import Department, Grid, Household, PartyBranch, PartyMember, 
 
 from .choices import Role
 from .models import AuditEntry, CalendarDay, CalendarYear, Membership
-from .scoping import CHANGE, Scope, register
+from .scoping import CHANGE, Scope, register, scope_q_paths
 
 OFFICE, SUPERVISOR, CADRE, GRID_WORKER, DEPARTMENT, MEMBER, CLIENT = (
     Role.TOWN_OFFICE,
@@ -131,3 +131,46 @@ def _calendar_year_rule(scope: Scope, action: str) -> Q | None:
 
 
 register(CalendarYear, custom=_calendar_year_rule)
+
+
+# Cases: RW own town (office), R + supervise (supervisor), RW own village (cadre), report
+# and read own reports and own grid (grid worker), RW assigned to it (department), report
+# and read within the token's scope (REST client). Which move each may make is decided by
+# cases.transitions; this only says which cases exist for them.
+def _case_rule(scope: Scope, action: str) -> Q | None:
+    from cases.models import Case
+
+    base = scope_q_paths(
+        Case,
+        scope,
+        action,
+        paths=[
+            ("department", "department_id"),
+            ("grid", "grid_id"),
+            ("village", "village_id"),
+            ("town", "town_id"),
+        ],
+        view={OFFICE, SUPERVISOR, CADRE, GRID_WORKER, DEPARTMENT, CLIENT},
+        change={OFFICE, CADRE, DEPARTMENT},
+    )
+    if action != CHANGE and scope.user_id and {GRID_WORKER, CLIENT} & scope.roles:
+        own = Q(reported_by_id=scope.user_id)
+        return own if base is None else base | own
+    return base
+
+
+def _register_cases() -> None:
+    from cases.models import Case, CaseKind
+
+    register(Case, custom=_case_rule)
+    register(
+        CaseKind,
+        custom=lambda scope, action: (
+            ((Q(town__isnull=True) | Q(town_id__in=sorted(scope.ids("town")))) if action != CHANGE else None)
+            if scope.user_id
+            else None
+        ),
+    )
+
+
+_register_cases()

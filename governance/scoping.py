@@ -169,12 +169,18 @@ def scope_q(model: type[Model], scope: Scope, action: str = VIEW) -> Q | None:
         return Q()
     if policy.custom is not None:
         return policy.custom(scope, action)
-    roles = policy.view if action == VIEW else policy.change
+    return scope_q_paths(model, scope, action, paths=policy.paths, view=policy.view, change=policy.change)
+
+
+def scope_q_paths(model, scope: Scope, action: str, *, paths, view, change) -> Q | None:
+    """The path rule (see the module docstring), for policies and for custom rules that
+    extend it."""
+    roles = view if action == VIEW else change
     q: Q | None = None
     for reach in scope.reaches:
         if reach.role not in roles:
             continue
-        for level, lookup in policy.paths:
+        for level, lookup in paths:
             if level in reach.ids:
                 term = Q(**{f"{lookup}__in": sorted(reach.ids[level])})
                 q = term if q is None else q | term

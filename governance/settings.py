@@ -203,6 +203,13 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The one beat schedule. django-celery-beat copies it into the database on start, where
 # town office staff can pause or retime an entry in the admin.
 CELERY_BEAT_SCHEDULE = {
+    # Every 5 minutes: overdue village cases go to the town, overdue town cases are
+    # flagged for supervision, reminders go out a working day before each deadline.
+    # Idempotent and safe on two workers (cases.sweeps).
+    "case-escalation-sweep": {
+        "task": "cases.tasks.escalation_sweep",
+        "schedule": crontab(minute="*/5"),
+    },
     # Every day at 08:00: warn while the working-day calendar lacks the coming year's
     # official schedule, so deadlines never silently fall back to weekends only.
     "calendar-coverage-check": {

@@ -1,12 +1,14 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from cases.api.urls import router as cases_router
 from grids.api.urls import router as grids_router
 
 from . import views
 
 router = DefaultRouter()
 router.registry.extend(grids_router.registry)
+router.registry.extend(cases_router.registry)
 router.register("calendar/days", views.CalendarDayViewSet)
 router.register("calendar/years", views.CalendarYearViewSet)
 router.register("audit", views.AuditEntryViewSet)

@@ -1,0 +1,113 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from governance.api.serializers import MASKED_HELP, ChoiceDisplayField, PersonalField, ScopedModelSerializer
+from grids.models import Department
+from grids.validators import validate_phone
+
+from ..choices import Move, Satisfaction
+from ..models import Case, CaseEvent, CaseKind, CasePeriod
+from ..transitions import allowed_moves
+
+
+class CaseKindSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CaseKind
+        fields = ["id", "town", "code", "name", "description", "group", "is_four_reports", "is_active"]
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    actor = serializers.StringRelatedField()
+    move_display = ChoiceDisplayField(source="move")
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "at", "actor", "move", "move_display", "from_state", "to_state", "note"]
+
+
+class CasePeriodSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CasePeriod
+        fields = ["level", "village", "department", "started_at", "deadline", "ended_at", "met", "outcome"]
+
+
+class CaseSerializer(ScopedModelSerializer):
+    reporter_contact = PersonalField(
+        help_text=MASKED_HELP, validators=[validate_phone], label=_("reporter contact")
+    )
+    state_display = ChoiceDisplayField(source="state")
+    level_display = ChoiceDisplayField(source="level")
+    kind_name = serializers.CharField(source="kind.name", read_only=True)
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    claimed_by = serializers.StringRelatedField()
+    department_name = serializers.CharField(source="department.name", read_only=True, default="")
+    allowed_moves = serializers.SerializerMethodField()
+    solved_on_spot = serializers.BooleanField(write_only=True, required=False, default=False)
+    solution = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "tracking_number",
+            "town",
+            "village",
+            "village_name",
+            "grid",
+            "household",
+            "latitude",
+            "longitude",
+            "address",
+            "source",
+            "kind",
+            "kind_name",
+            "description",
+            "reporter_name",
+            "reporter_contact",
+            "is_anonymous",
+            "state",
+            "state_display",
+            "level",
+            "level_display",
+            "claimed_by",
+            "department",
+            "department_name",
+            "deadline",
+            "supervised_at",
+            "solved_at",
+            "solution",
+            "closed_at",
+            "satisfaction",
+            "created_at",
+            "updated_at",
+            "allowed_moves",
+            "solved_on_spot",
+        ]
+        read_only_fields = ["town", "department"]
+
+    def get_allowed_moves(self, obj) -> list[str]:
+        request = self.context.get("request")
+        return allowed_moves(obj, request.user) if request else []
+
+
+class CaseDetailSerializer(CaseSerializer):
+    events = CaseEventSerializer(many=True, read_only=True)
+    periods = CasePeriodSerializer(many=True, read_only=True)
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "events", "periods"]
+
+
+class MoveSerializer(serializers.Serializer):
+    move = serializers.ChoiceField(
+        choices=[
+            m for m in Move.choices if m[0] not in ("report", "solve_on_spot", "rate", "supervise", "remind")
+        ]
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), required=False)
+
+
+class RateSerializer(serializers.Serializer):
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")

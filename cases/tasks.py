@@ -1,0 +1,11 @@
+from celery import shared_task
+
+from .sweeps import run_sweep
+
+
+@shared_task(name="cases.tasks.escalation_sweep")
+def escalation_sweep() -> dict:
+    """Escalate overdue village cases, flag overdue town cases, send reminders.
+    Idempotent and safe on two workers (see cases.sweeps)."""
+    result = run_sweep()
+    return {"escalated": result.escalated, "supervised": result.supervised, "reminded": result.reminded}
