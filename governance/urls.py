@@ -4,6 +4,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from cases import views as case_views
+
 from . import views
 
 urlpatterns = [
@@ -13,6 +15,11 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("cases/", include("cases.urls")),
+    path("board/town/<str:code>/", case_views.board, {"scope": "town"}, name="board-town"),
+    path("board/village/<str:code>/", case_views.board, {"scope": "village"}, name="board-village"),
+    path("track/", case_views.track, name="track-search"),
+    path("track/<str:number>/", case_views.track, name="track"),
     path("api/v1/", include("governance.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

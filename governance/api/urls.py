@@ -1,6 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from cases.api import public
 from cases.api.urls import router as cases_router
 from grids.api.urls import router as grids_router
 
@@ -15,6 +16,19 @@ router.register("audit", views.AuditEntryViewSet)
 router.register("memberships", views.MembershipViewSet)
 
 urlpatterns = [
+    path(
+        "public/board/town/<str:code>/",
+        public.BoardView.as_view(),
+        {"scope": "town"},
+        name="public-board-town",
+    ),
+    path(
+        "public/board/village/<str:code>/",
+        public.BoardView.as_view(),
+        {"scope": "village"},
+        name="public-board-village",
+    ),
+    path("public/track/<str:number>/", public.TrackView.as_view(), name="public-track"),
     path("calendar/deadline/", views.DeadlineView.as_view(), name="calendar-deadline"),
     path("me/", views.MeView.as_view(), name="me"),
     path("", include(router.urls)),

@@ -1,0 +1,82 @@
+"""Reads of cases for the public: the board (公示板) and tracking by number.
+
+These are the only case reads that need no user; they carry no personal data of
+reporters or residents (no reporter, contact, household or coordinates) and cut the
+description short.
+"""
+
+import datetime
+import re
+
+from django.db.models import Q
+from django.utils import timezone
+
+from governance import crypto
+
+from .choices import OPEN_STATES, CaseState
+from .models import Case
+
+BOARD_CLOSED_DAYS = 30
+SHORT_DESCRIPTION = 60
+
+
+def board_cases(*, town_id: int | None = None, village_id: int | None = None):
+    """Open cases, and those closed in the last month, of one town or village."""
+    since = timezone.now() - datetime.timedelta(days=BOARD_CLOSED_DAYS)
+    queryset = Case.objects.filter(deleted_at__isnull=True).filter(
+        Q(state__in=OPEN_STATES)
+        | Q(state__in=(CaseState.SOLVED, CaseState.CONFIRMED))
+        | Q(state=CaseState.CLOSED, closed_at__gte=since)
+    )
+    if village_id is not None:
+        queryset = queryset.filter(village_id=village_id)
+    if town_id is not None:
+        queryset = queryset.filter(town_id=town_id)
+    return (
+        queryset.select_related("kind", "village", "claimed_by", "department")
+        .only(
+            "id",
+            "tracking_number",
+            "created_at",
+            "state",
+            "level",
+            "deadline",
+            "closed_at",
+            "description",
+            "kind__name",
+            "village__name",
+            "claimed_by__first_name",
+            "claimed_by__last_name",
+            "claimed_by__username",
+            "department__name",
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+# Reporters type phone and ID numbers into descriptions; the board masks them.
+_PERSONAL_NUMBER = re.compile(r"(?<![0-9])(1[3-9][0-9]{9}|[0-9]{17}[0-9Xx]|0[0-9]{2,3}-?[0-9]{7,8})(?![0-9])")
+
+
+def short(text: str) -> str:
+    """A description fit for the public board: one line, cut short, numbers masked."""
+    text = _PERSONAL_NUMBER.sub(lambda m: crypto.mask(m.group(0)), " ".join(text.split()))
+    return text if len(text) <= SHORT_DESCRIPTION else text[: SHORT_DESCRIPTION - 1] + "…"
+
+
+def holder_name(case: Case) -> str:
+    """Who has the case now, as the board shows it: the cadre or the department."""
+    if case.department_id:
+        return case.department.name
+    if case.claimed_by_id:
+        return str(case.claimed_by)
+    return ""
+
+
+def case_by_tracking_number(number: str) -> Case | None:
+    number = (number or "").strip().upper()
+    return (
+        Case.objects.filter(tracking_number=number, deleted_at__isnull=True)
+        .select_related("kind", "village", "claimed_by", "department")
+        .first()
+    )

@@ -1,0 +1,175 @@
+"""Pages: the inbox of a village cadre or department handler, the town office's dispatch
+and overdue views, a case page with its timeline and next moves, reporting on a phone,
+and the public board and tracking pages."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from governance.choices import Role
+from governance.scoping import resolve_scope, restrict
+from grids.models import Town, Village
+
+from . import services
+from .choices import OPEN_STATES, CaseState
+from .forms import MoveForm, RateForm, ReportForm
+from .models import Case
+from .selectors import board_cases, case_by_tracking_number, holder_name, short
+from .transitions import allowed_moves
+
+TABS = {
+    "inbox": gettext_lazy("My inbox"),
+    "dispatch": gettext_lazy("To dispatch"),
+    "overdue": gettext_lazy("Overdue"),
+    "all": gettext_lazy("All cases"),
+}
+
+
+def _inbox_filter(user) -> Q:
+    """What waits for this user: by role, the states they act on."""
+    scope = resolve_scope(user)
+    q = Q(pk__in=[])
+    if Role.VILLAGE_CADRE in scope.roles:
+        q |= Q(state__in=(CaseState.REGISTERED, CaseState.CLAIMED, CaseState.SOLVED))
+    if Role.DEPARTMENT in scope.roles:
+        q |= Q(state__in=(CaseState.ASSIGNED, CaseState.ACCEPTED), department_id__in=scope.ids("department"))
+    if Role.TOWN_OFFICE in scope.roles or scope.is_superuser:
+        q |= Q(state__in=(CaseState.ESCALATED, CaseState.SOLVED, CaseState.CONFIRMED))
+    if Role.GRID_WORKER in scope.roles:
+        q |= Q(reported_by_id=user.pk, state__in=OPEN_STATES)
+    return q
+
+
+@login_required
+def case_list(request):
+    tab = request.GET.get("tab", "inbox")
+    if tab not in TABS:
+        tab = "inbox"
+    cases = restrict(Case.objects.select_related("kind", "village", "claimed_by", "department"), request.user)
+    if tab == "inbox":
+        cases = cases.filter(_inbox_filter(request.user))
+    elif tab == "dispatch":
+        cases = cases.filter(state=CaseState.ESCALATED)
+    elif tab == "overdue":
+        cases = cases.filter(state__in=OPEN_STATES, deadline__lt=timezone.now()).order_by("deadline")
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    return render(request, "cases/list.html", {"page": page, "tab": tab, "tabs": TABS, "now": timezone.now()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_detail(request, pk: int):
+    case = get_object_or_404(
+        restrict(
+            Case.objects.select_related("kind", "village", "grid", "claimed_by", "department"), request.user
+        ),
+        pk=pk,
+    )
+    form = MoveForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.case_move(
+                case=case,
+                move=form.cleaned_data["move"],
+                actor=request.user,
+                note=form.cleaned_data["note"],
+                department=form.cleaned_data["department"],
+                attachments=form.cleaned_data["photos"],
+            )
+        except services.MoveNotAllowed as exc:
+            messages.error(
+                request,
+                _("This move is not allowed now. Allowed: %(moves)s")
+                % {"moves": ", ".join(exc.allowed) or "—"},
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Done."))
+            return redirect("cases:detail", pk=case.pk)
+    moves = allowed_moves(case, request.user)
+    form.fields["move"].choices = [c for c in form.fields["move"].choices if c[0] in moves]
+    context = {
+        "case": case,
+        "events": case.events.select_related("actor").prefetch_related("attachments").order_by("at", "id"),
+        "periods": case.periods.select_related("village", "department").order_by("started_at", "id"),
+        "attachments": case.attachments.all(),
+        "moves": moves,
+        "form": form,
+        "now": timezone.now(),
+    }
+    return render(request, "cases/detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_new(request):
+    form = ReportForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k in ReportForm.Meta.fields}
+        data["reporter_contact"] = form.cleaned_data["reporter_contact"]
+        try:
+            case = services.case_report(
+                actor=request.user,
+                data=data,
+                attachments=form.cleaned_data["photos"],
+                solved_on_spot=form.cleaned_data["solved_on_spot"],
+                solution=form.cleaned_data["solution"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Reported: tracking number %(n)s") % {"n": case.tracking_number})
+            return redirect("cases:detail", pk=case.pk)
+    return render(request, "cases/new.html", {"form": form})
+
+
+def board(request, scope: str, code: str):
+    """The public board (公示板): no login, no personal data."""
+    model = Town if scope == "town" else Village
+    area = get_object_or_404(model, code=code, deleted_at__isnull=True)
+    filters = {"town_id": area.pk} if scope == "town" else {"village_id": area.pk}
+    rows = [
+        {"case": c, "description": short(c.description), "held_by": holder_name(c)}
+        for c in board_cases(**filters)[:500]
+    ]
+    return render(request, "cases/board.html", {"area": area, "rows": rows, "now": timezone.now()})
+
+
+@require_http_methods(["GET", "POST"])
+def track(request, number: str = ""):
+    number = number or request.GET.get("number", "")
+    case = case_by_tracking_number(number) if number else None
+    if number and case is None:
+        raise Http404(_("No case with this tracking number."))
+    form = RateForm(request.POST or None)
+    if case is not None and request.method == "POST" and form.is_valid():
+        try:
+            services.case_rate(case=case, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Thank you for your rating."))
+            return redirect("track", number=case.tracking_number)
+    events = case.events.exclude(move__in=("remind", "supervise")).order_by("at", "id") if case else []
+    return render(
+        request,
+        "cases/track.html",
+        {
+            "case": case,
+            "events": events,
+            "form": form,
+            "number": number,
+            "held_by": holder_name(case) if case else "",
+        },
+    )
