@@ -325,3 +325,60 @@ class Rating(models.Model):
 
     def __str__(self):
         return f"{self.case_id} {self.satisfaction}"
+
+
+class Open311Client(GovernedModel):
+    """Another system (12345 hotline, county platform, a mini-program) that files cases
+    over Open311 GeoReport v2, with an API key bound to the area it may file into.
+
+    Only a digest of the key is stored; the admin shows the key once, when issued.
+    """
+
+    name = models.CharField(_("name"), max_length=64)
+    key_digest = models.CharField(max_length=64, unique=True, editable=False)
+    key_prefix = models.CharField(_("key starts with"), max_length=8, editable=False)
+    town = models.ForeignKey(
+        "grids.Town",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("town"),
+    )
+    village = models.ForeignKey(
+        "grids.Village",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("village"),
+    )
+    grid = models.ForeignKey(
+        "grids.Grid",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("grid"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("Open311 client")
+        verbose_name_plural = _("Open311 clients")
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if sum(x is not None for x in (self.town_id, self.village_id, self.grid_id)) != 1:
+            raise ValidationError(_("Bind the key to exactly one town, village or grid."))
+
+    @property
+    def town_of_area(self):
+        if self.town_id:
+            return self.town_id
+        if self.village_id:
+            return self.village.town_id
+        return self.grid.village.town_id

@@ -174,3 +174,17 @@ def _register_cases() -> None:
 
 
 _register_cases()
+
+
+def _register_open311() -> None:
+    from cases.models import Open311Client
+
+    register(
+        Open311Client,
+        paths=[("grid", "grid_id"), ("village", "village_id"), ("town", "town_id")],
+        view={OFFICE, SUPERVISOR},
+        change={OFFICE},
+    )
+
+
+_register_open311()

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("cases/", include("cases.urls")),
+    path("open311/v2/", include("cases.open311_urls")),
     path("board/town/<str:code>/", case_views.board, {"scope": "town"}, name="board-town"),
     path("board/village/<str:code>/", case_views.board, {"scope": "village"}, name="board-village"),
     path("track/", case_views.track, name="track-search"),

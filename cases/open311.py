@@ -1,0 +1,417 @@
+"""Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) at /open311/v2/.
+
+Services are case kinds; a request is a case, its ``service_request_id`` the public
+tracking number; status is ``open`` or ``closed``; ``expected_datetime`` carries the
+case's current deadline. Requests are filed with an API key bound to an area: a lat/long
+resolves to the grid whose boundary holds it, ``address_string`` / ``address_id`` to a
+village or grid of that area by code or name. Every answer comes as JSON or XML, errors
+as the spec's list of ``{code, description}``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from xml.etree import ElementTree as ET
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from governance import crypto
+from grids.models import Grid, Village
+from grids.selectors import grid_at_point
+
+from . import services
+from .choices import OPEN_STATES, Source
+from .models import Case, CaseKind, Open311Client
+
+FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
+DEFAULT_DAYS = 90
+MAX_RESULTS = 1000
+ATTRIBUTES = [
+    {
+        "variable": True,
+        "code": "anonymous",
+        "datatype": "singlevaluelist",
+        "required": False,
+        "datatype_description": "true / false",
+        "order": 1,
+        "description": "匿名反映 (anonymous report)",
+        "values": [{"key": "true", "name": "是"}, {"key": "false", "name": "否"}],
+    },
+    {
+        "variable": True,
+        "code": "source",
+        "datatype": "singlevaluelist",
+        "required": False,
+        "datatype_description": "hotline / api",
+        "order": 2,
+        "description": "来源 (source)",
+        "values": [{"key": "hotline", "name": "12345热线"}, {"key": "api", "name": "其他系统"}],
+    },
+]
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, description: str):
+        super().__init__(description)
+        self.status, self.description = status, description
+
+
+def issue_key(client: Open311Client) -> str:
+    """A new API key for ``client``: only its digest is kept."""
+    key = secrets.token_urlsafe(24)
+    client.key_digest = crypto.digest(key)
+    client.key_prefix = key[:6]
+    return key
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _xml_value(parent, tag, value):
+    el = ET.SubElement(parent, tag)
+    if isinstance(value, list):
+        child_tag = {
+            "values": "value",
+            "attributes": "attribute",
+            "endpoints": "endpoint",
+            "formats": "format",
+            "keywords": "keyword",
+        }.get(tag, "item")
+        for item in value:
+            _xml_value(el, child_tag, item)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _xml_value(el, k, v)
+    elif isinstance(value, bool):
+        el.text = "true" if value else "false"
+    elif value is not None:
+        el.text = str(value)
+    return el
+
+
+def render(data, fmt: str, *, root: str, item: str | None = None, status: int = 200) -> HttpResponse:
+    if fmt == "json":
+        return JsonResponse(data, safe=False, status=status, json_dumps_params={"ensure_ascii": False})
+    top = ET.Element(root)
+    if isinstance(data, list):
+        for entry in data:
+            _xml_value(top, item, entry) if not isinstance(entry, dict) else _dict_to(top, item, entry)
+    else:
+        for k, v in data.items():
+            _xml_value(top, k, v)
+    body = b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8")
+    return HttpResponse(body, content_type=FORMATS["xml"], status=status)
+
+
+def _dict_to(parent, tag, data: dict):
+    el = ET.SubElement(parent, tag)
+    for k, v in data.items():
+        _xml_value(el, k, v)
+
+
+def error(fmt: str, status: int, description: str) -> HttpResponse:
+    return render(
+        [{"code": status, "description": description}],
+        fmt if fmt in FORMATS else "json",
+        root="errors",
+        item="error",
+        status=status,
+    )
+
+
+def open311_view(methods):
+    def wrap(view):
+        @csrf_exempt
+        @require_http_methods(methods)
+        def inner(request, *args, fmt="json", **kwargs):
+            if fmt not in FORMATS:
+                return error("json", 404, "format must be json or xml")
+            try:
+                return view(request, *args, fmt=fmt, **kwargs)
+            except Open311Error as exc:
+                return error(fmt, exc.status, exc.description)
+
+        return inner
+
+    return wrap
+
+
+def _iso(value: datetime.datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+
+
+# ---------------------------------------------------------------- endpoints
+
+
+@open311_view(["GET"])
+def discovery(request, fmt):
+    base = (
+        request.build_absolute_uri(reverse("open311-discovery", kwargs={"fmt": fmt})).rsplit("/", 1)[0] + "/"
+    )
+    data = {
+        "changeset": "2026-11-22T00:00:00+08:00",
+        "contact": "镇社会治理综合指挥中心",
+        "key_service": "API keys are issued per client system by the town office (admin: Open311 clients).",
+        "endpoints": [
+            {
+                "specification": "http://wiki.open311.org/GeoReport_v2",
+                "url": base,
+                "changeset": "2026-11-22T00:00:00+08:00",
+                "type": "production",
+                "formats": ["application/json", "text/xml"],
+            }
+        ],
+    }
+    return render(data, fmt, root="discovery")
+
+
+def _service(kind: CaseKind) -> dict:
+    return {
+        "service_code": kind.code,
+        "service_name": kind.name,
+        "description": kind.description,
+        "metadata": True,
+        "type": "realtime",
+        "keywords": kind.group,
+        "group": kind.group or "其他",
+    }
+
+
+def _kinds(jurisdiction: str | None):
+    kinds = CaseKind.objects.filter(is_active=True, deleted_at__isnull=True)
+    if jurisdiction:
+        return kinds.filter(Q(town__isnull=True) | Q(town__code=jurisdiction))
+    return kinds.filter(town__isnull=True)
+
+
+@open311_view(["GET"])
+def service_list(request, fmt):
+    kinds = _kinds(request.GET.get("jurisdiction_id"))
+    return render([_service(k) for k in kinds], fmt, root="services", item="service")
+
+
+@open311_view(["GET"])
+def service_definition(request, code, fmt):
+    if not _kinds(request.GET.get("jurisdiction_id")).filter(code=code).exists():
+        raise Open311Error(404, f"no service with code {code}")
+    return render({"service_code": code, "attributes": ATTRIBUTES}, fmt, root="service_definition")
+
+
+def _request_row(case: Case) -> dict:
+    status = "open" if case.state in OPEN_STATES else "closed"
+    media = next(iter(case.attachments.all()), None)  # prefetched
+    return {
+        "service_request_id": case.tracking_number,
+        "status": status,
+        "status_notes": case.solution or case.get_state_display(),
+        "service_name": case.kind.name,
+        "service_code": case.kind.code,
+        "description": case.description,
+        "agency_responsible": case.department.name if case.department_id else case.village.name,
+        "service_notice": "",
+        "requested_datetime": _iso(case.created_at),
+        "updated_datetime": _iso(case.updated_at),
+        "expected_datetime": _iso(case.deadline) if status == "open" else None,
+        "address": case.address,
+        "address_id": case.grid.code if case.grid_id else case.village.code,
+        "zipcode": "",
+        "lat": case.latitude,
+        "long": case.longitude,
+        "media_url": media.file.url if media else "",
+    }
+
+
+def _cases():
+    return Case.objects.filter(deleted_at__isnull=True).select_related(
+        "kind", "village", "grid", "department"
+    )
+
+
+@csrf_exempt
+def requests_endpoint(request, fmt="json"):
+    if request.method == "POST":
+        return post_request(request, fmt=fmt)
+    return get_requests(request, fmt=fmt)
+
+
+@open311_view(["GET"])
+def get_requests(request, fmt):
+    params = request.GET
+    cases = _cases()
+    if params.get("service_request_id"):
+        ids = [i.strip().upper() for i in params["service_request_id"].split(",") if i.strip()][:MAX_RESULTS]
+        cases = cases.filter(tracking_number__in=ids)
+    else:
+        if params.get("service_code"):
+            cases = cases.filter(kind__code__in=params["service_code"].split(","))
+        start, end = params.get("start_date"), params.get("end_date")
+        try:
+            start = parse_datetime(start) if start else None
+            end = parse_datetime(end) if end else None
+        except ValueError:
+            start = end = None
+            raise Open311Error(400, "start_date and end_date must be w3 datetimes") from None
+        if (params.get("start_date") and start is None) or (params.get("end_date") and end is None):
+            raise Open311Error(400, "start_date and end_date must be w3 datetimes")
+        if start is None and end is None:
+            start = timezone.now() - datetime.timedelta(days=DEFAULT_DAYS)
+        if start is not None:
+            cases = cases.filter(created_at__gte=start)
+        if end is not None:
+            cases = cases.filter(created_at__lte=end)
+        status = params.get("status")
+        if status:
+            wanted = set(status.split(","))
+            if not wanted <= {"open", "closed"}:
+                raise Open311Error(400, "status must be open or closed")
+            if wanted == {"open"}:
+                cases = cases.filter(state__in=OPEN_STATES)
+            elif wanted == {"closed"}:
+                cases = cases.exclude(state__in=OPEN_STATES)
+        if params.get("jurisdiction_id"):
+            cases = cases.filter(town__code=params["jurisdiction_id"])
+    rows = [
+        _request_row(c) for c in cases.prefetch_related("attachments").order_by("-created_at")[:MAX_RESULTS]
+    ]
+    return render(rows, fmt, root="service_requests", item="request")
+
+
+@open311_view(["GET"])
+def get_request(request, number, fmt):
+    case = _cases().prefetch_related("attachments").filter(tracking_number=number.upper()).first()
+    if case is None:
+        raise Open311Error(404, f"no service request {number}")
+    return render([_request_row(case)], fmt, root="service_requests", item="request")
+
+
+@open311_view(["GET"])
+def get_token(request, token, fmt):
+    # Requests are created at once: the token is the request id itself.
+    case = _cases().filter(tracking_number=token.upper()).first()
+    if case is None:
+        raise Open311Error(404, f"no token {token}")
+    return render(
+        [{"service_request_id": case.tracking_number, "token": token}],
+        fmt,
+        root="service_requests",
+        item="request",
+    )
+
+
+def _client(key: str) -> Open311Client:
+    if not key:
+        raise Open311Error(403, "api_key is required to submit a request")
+    client = (
+        Open311Client.objects.filter(key_digest=crypto.digest(key), is_active=True, deleted_at__isnull=True)
+        .select_related("village", "grid__village")
+        .first()
+    )
+    if client is None:
+        raise Open311Error(403, "api_key is not valid")
+    return client
+
+
+def _area_grids(client: Open311Client):
+    grids = Grid.objects.filter(deleted_at__isnull=True)
+    if client.grid_id:
+        return grids.filter(Q(pk=client.grid_id) | Q(parent_id=client.grid_id))
+    if client.village_id:
+        return grids.filter(village_id=client.village_id)
+    return grids.filter(village__town_id=client.town_id)
+
+
+def _area_villages(client: Open311Client):
+    villages = Village.objects.filter(deleted_at__isnull=True)
+    if client.grid_id:
+        return villages.filter(pk=client.grid.village_id)
+    if client.village_id:
+        return villages.filter(pk=client.village_id)
+    return villages.filter(town_id=client.town_id)
+
+
+def _locate(client: Open311Client, data) -> tuple[Village, Grid | None]:
+    lat, lng = data.get("lat"), data.get("long")
+    if lat or lng:
+        try:
+            lat, lng = float(lat), float(lng)
+        except (TypeError, ValueError):
+            raise Open311Error(400, "lat and long must both be numbers") from None
+        grid = grid_at_point(lat=lat, lng=lng, queryset=_area_grids(client))
+        if grid is None:
+            raise Open311Error(400, "the location is not inside any grid of this api_key's area")
+        return grid.village, grid
+    for key in ("address_id", "address_string"):
+        value = (data.get(key) or "").strip()
+        if not value:
+            continue
+        grid = _area_grids(client).filter(Q(code=value) | Q(name=value)).select_related("village").first()
+        if grid is not None:
+            return grid.village, grid
+        village = _area_villages(client).filter(Q(code=value) | Q(name=value)).first()
+        if village is not None:
+            return village, None
+        raise Open311Error(400, f"{key} matches no village or grid of this api_key's area")
+    raise Open311Error(400, "a location is required: lat & long, address_string or address_id")
+
+
+@open311_view(["POST"])
+def post_request(request, fmt):
+    data = request.POST
+    client = _client(data.get("api_key", ""))
+    code = data.get("service_code", "").strip()
+    if not code:
+        raise Open311Error(400, "service_code is required")
+    village, grid = _locate(client, data)
+    kind = (
+        CaseKind.objects.filter(code=code, is_active=True, deleted_at__isnull=True)
+        .filter(Q(town__isnull=True) | Q(town_id=village.town_id))
+        .order_by("town_id")
+        .first()
+    )
+    if kind is None:
+        raise Open311Error(404, f"no service with code {code}")
+    description = (data.get("description") or "").strip()
+    if not description:
+        raise Open311Error(400, "description is required")
+    source = data.get("attribute[source]", "api")
+    name = " ".join(x for x in (data.get("last_name", ""), data.get("first_name", "")) if x).strip()
+    anonymous = data.get("attribute[anonymous]", "false") == "true"
+    try:
+        lat = float(data["lat"]) if data.get("lat") else None
+        lng = float(data["long"]) if data.get("long") else None
+        case = services.case_report(
+            actor=None,
+            data={
+                "village": village,
+                "grid": grid,
+                "kind": kind,
+                "source": Source.HOTLINE if source == "hotline" else Source.API,
+                "description": description[:2000],
+                "address": (data.get("address_string") or "")[:200],
+                "latitude": lat,
+                "longitude": lng,
+                "reporter_name": "" if anonymous else name[:32],
+                "is_anonymous": anonymous,
+                "reporter_contact": "" if anonymous else (data.get("phone") or "")[:32],
+            },
+        )
+    except ValidationError as exc:
+        raise Open311Error(
+            400, "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+        ) from None
+    notice = f"将在 {timezone.localtime(case.deadline):%Y-%m-%d} 前办结" if case.deadline else ""
+    return render(
+        [{"service_request_id": case.tracking_number, "service_notice": notice, "account_id": None}],
+        fmt,
+        root="service_requests",
+        item="request",
+        status=201,
+    )
