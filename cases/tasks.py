@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from . import notify
 from .sweeps import run_sweep
 
 
@@ -9,3 +10,9 @@ def escalation_sweep() -> dict:
     Idempotent and safe on two workers (see cases.sweeps)."""
     result = run_sweep()
     return {"escalated": result.escalated, "supervised": result.supervised, "reminded": result.reminded}
+
+
+@shared_task(name="cases.tasks.deliver_notifications")
+def deliver_notifications() -> int:
+    """Send what is pending; safe to run many times at once."""
+    return notify.deliver_pending()

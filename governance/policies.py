@@ -42,28 +42,45 @@ register(
 )
 
 # Households and residents: RW own town (office), R (supervisor), RW own village (cadre),
-# RW own grid (grid worker), own record (party member), token scope (REST client).
-# Department handlers see those in their cases: added with the cases app.
+# RW own grid (grid worker), own record (party member), token scope (REST client);
+# department handlers read those in the cases assigned to them.
 PEOPLE_VIEW = {OFFICE, SUPERVISOR, CADRE, GRID_WORKER, MEMBER, CLIENT}
 PEOPLE_CHANGE = {OFFICE, CADRE, GRID_WORKER}
-register(
-    Household,
-    paths=[("household", "pk"), ("grid", "grid_id"), ("village", "village_id"), ("town", "town_id")],
-    view=PEOPLE_VIEW,
-    change=PEOPLE_CHANGE,
-)
-register(
-    Resident,
-    paths=[
-        ("resident", "pk"),
-        ("household", "household_id"),
-        ("grid", "household__grid_id"),
-        ("village", "village_id"),
-        ("town", "town_id"),
-    ],
-    view=PEOPLE_VIEW,
-    change=PEOPLE_CHANGE,
-)
+HOUSEHOLD_PATHS = [("household", "pk"), ("grid", "grid_id"), ("village", "village_id"), ("town", "town_id")]
+RESIDENT_PATHS = [
+    ("resident", "pk"),
+    ("household", "household_id"),
+    ("grid", "household__grid_id"),
+    ("village", "village_id"),
+    ("town", "town_id"),
+]
+
+
+def _people_rule(paths, household_lookup):
+    """The path rule, plus: a department handler reads the households (and their people)
+    of the cases assigned to its department."""
+
+    def rule(scope: Scope, action: str) -> Q | None:
+        from cases.models import Case
+
+        q = scope_q_paths(scope, action, paths=paths, view=PEOPLE_VIEW, change=PEOPLE_CHANGE)
+        departments = sorted(scope.ids("department", [DEPARTMENT]))
+        if action != CHANGE and departments:
+            in_cases = Q(
+                **{
+                    f"{household_lookup}__in": Case.objects.filter(
+                        department_id__in=departments, household__isnull=False, deleted_at__isnull=True
+                    ).values("household_id")
+                }
+            )
+            q = in_cases if q is None else q | in_cases
+        return q
+
+    return rule
+
+
+register(Household, paths=HOUSEHOLD_PATHS, custom=_people_rule(HOUSEHOLD_PATHS, "pk"))
+register(Resident, paths=RESIDENT_PATHS, custom=_people_rule(RESIDENT_PATHS, "household_id"))
 
 # Party branches and members: kept by the town office, read by supervisors, the village
 # cadres of the village, REST clients; a party member sees their own record.
@@ -138,10 +155,8 @@ register(CalendarYear, custom=_calendar_year_rule)
 # and read within the token's scope (REST client). Which move each may make is decided by
 # cases.transitions; this only says which cases exist for them.
 def _case_rule(scope: Scope, action: str) -> Q | None:
-    from cases.models import Case
 
     base = scope_q_paths(
-        Case,
         scope,
         action,
         paths=[

@@ -169,10 +169,10 @@ def scope_q(model: type[Model], scope: Scope, action: str = VIEW) -> Q | None:
         return Q()
     if policy.custom is not None:
         return policy.custom(scope, action)
-    return scope_q_paths(model, scope, action, paths=policy.paths, view=policy.view, change=policy.change)
+    return scope_q_paths(scope, action, paths=policy.paths, view=policy.view, change=policy.change)
 
 
-def scope_q_paths(model, scope: Scope, action: str, *, paths, view, change) -> Q | None:
+def scope_q_paths(scope: Scope, action: str, *, paths, view, change) -> Q | None:
     """The path rule (see the module docstring), for policies and for custom rules that
     extend it."""
     roles = view if action == VIEW else change

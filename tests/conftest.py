@@ -46,6 +46,17 @@ class World:
     users: dict
 
 
+@pytest.fixture(autouse=True)
+def eager_celery():
+    """Tasks queued by the code under test run at once, in-process; the worker tests turn
+    this off to send them to a real worker."""
+    from governance.celery import app
+
+    app.conf.task_always_eager = True
+    yield app
+    app.conf.task_always_eager = False
+
+
 @pytest.fixture
 def world(db) -> World:
     town_a = f.TownFactory(name="甲镇", code="TA")

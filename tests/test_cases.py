@@ -227,3 +227,15 @@ def test_the_api_reports_moves_and_answers_409_for_an_illegal_move(world, as_use
     assert again.json()["allowed_moves"] == ["escalate", "solve", "reject"]
     # out of scope: town B's office does not see it
     assert as_user(world.users["office_b"]).get(f"/api/v1/cases/{case_id}/").status_code == 404
+
+
+def test_pending_notifications_are_delivered_once(world, caplog):
+    case = report(world)
+    services.case_move(case=case, move=Move.CLAIM, actor=world.users["cadre"])
+    from cases import notify
+
+    with caplog.at_level("INFO", logger="cases.notify"):
+        assert notify.deliver_pending() == 2
+        assert notify.deliver_pending() == 0
+    assert not Notification.objects.filter(sent_at__isnull=True).exists()
+    assert sum("notify progress" in r.getMessage() for r in caplog.records) == 2

@@ -32,7 +32,8 @@ def database_url() -> str:
 
 
 @pytest.fixture
-def worker(tmp_path):
+def worker(tmp_path, eager_celery):
+    eager_celery.conf.task_always_eager = False
     if connection.vendor == "sqlite" and connection.is_in_memory_db():
         pytest.skip("a worker process cannot reach an in-memory test database (runs on PostgreSQL in CI)")
     queue = f"test-{uuid.uuid4().hex[:8]}"
