@@ -184,6 +184,7 @@ class Case(PersonalDataMixin, GovernedModel):
             models.Index(
                 fields=["town", "-created_at"], name="case_open_by_town", condition=Q(state__in=OPEN_STATES)
             ),
+            models.Index(fields=["town", "-created_at", "-id"], name="case_by_town_newest"),
             models.Index(fields=["village", "state"], name="case_village_state"),
             models.Index(fields=["department", "state"], name="case_department_state"),
         ]

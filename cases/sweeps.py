@@ -56,11 +56,14 @@ def escalate_overdue(now: datetime.datetime, batch: int = BATCH) -> int:
             if not ids:
                 return total
             rows = list(Case.objects.filter(id__in=ids).values_list("id", "town_id", "state"))
-            deadlines = _town_deadlines({town for _id, town, _s in rows}, now)
+            by_town: dict[int, list[int]] = {}
+            for case_id, town_id, _state in rows:
+                by_town.setdefault(town_id, []).append(case_id)
+            deadlines = _town_deadlines(by_town, now)
             moved = 0
             for town_id, new_deadline in deadlines.items():
                 moved += Case.objects.filter(
-                    id__in=ids, town_id=town_id, state__in=VILLAGE_OPEN_STATES, deadline__lt=now
+                    id__in=by_town[town_id], state__in=VILLAGE_OPEN_STATES, deadline__lt=now
                 ).update(
                     state=CaseState.ESCALATED,
                     level=Level.TOWN,
