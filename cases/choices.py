@@ -27,7 +27,7 @@ FINISHED_STATES = (CaseState.CLOSED, CaseState.REJECTED)
 
 
 class Level(models.TextChoices):
-    VILLAGE = "village", _("Village")
+    VILLAGE = "village", _("Village level")
     TOWN = "town", _("Town / department")
 
 
