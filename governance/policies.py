@@ -10,7 +10,7 @@ from django.db.models import Q
 from grids.models import Department, Grid, Household, PartyBranch, PartyMember, Resident, Town, Village
 
 from .choices import Role
-from .models import AuditEntry, CalendarDay, CalendarYear, Membership
+from .models import AuditEntry, CalendarDay, CalendarYear, Membership, User
 from .scoping import CHANGE, Scope, register, scope_q_paths
 
 OFFICE, SUPERVISOR, CADRE, GRID_WORKER, DEPARTMENT, MEMBER, CLIENT = (
@@ -121,6 +121,20 @@ def _membership_rule(scope: Scope, action: str) -> Q | None:
 
 
 register(Membership, custom=_membership_rule)
+
+
+def _user_rule(scope: Scope, action: str) -> Q | None:
+    """Users as choices (a grid's leader): oneself, and for the town office the people
+    holding a role in its towns. Accounts themselves are kept by superusers."""
+    if scope.user_id is None or action == CHANGE:
+        return None
+    membership_q = _membership_rule(scope, CHANGE)
+    if membership_q is None:
+        return Q(pk=scope.user_id)
+    return Q(pk=scope.user_id) | Q(pk__in=Membership.objects.filter(membership_q).values("user_id"))
+
+
+register(User, custom=_user_rule)
 
 
 def _calendar_rule(scope: Scope, action: str) -> Q | None:

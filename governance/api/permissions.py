@@ -16,6 +16,10 @@ class ScopedPermission(BasePermission):
         model = getattr(getattr(view, "queryset", None), "model", None)
         if model is None:
             return True
+        if request.method not in SAFE_METHODS and getattr(view, "detail", False):
+            # A write to one object: whether it exists for the user (404) and whether
+            # they may change it (403) is decided on the object itself.
+            return True
         return can(request.user, VIEW if request.method in SAFE_METHODS else CHANGE, model)
 
     def has_object_permission(self, request, view, obj):
