@@ -107,6 +107,7 @@ class Membership(GovernedModel):
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
+        ordering = ["user_id", "id"]
         indexes = [models.Index(fields=["user", "role"], name="membership_user_role")]
 
     def __str__(self):
