@@ -40,27 +40,45 @@ def build() -> None:
     kinds = list(CaseKind.objects.values_list("id", flat=True))
     with transaction.atomic():
         towns = Town.objects.bulk_create(
-            [Town(name=f"基准镇{t}", code=f"BT{t:02d}", boundary=geo.rectangle(120 + t * .1, 30, 120.09 + t * .1, 30.09))
-             for t in range(TOWNS)]
+            [
+                Town(
+                    name=f"基准镇{t}",
+                    code=f"BT{t:02d}",
+                    boundary=geo.rectangle(120 + t * 0.1, 30, 120.09 + t * 0.1, 30.09),
+                )
+                for t in range(TOWNS)
+            ]
         )
         villages = Village.objects.bulk_create(
-            [Village(town=town, name=f"{town.name}第{v}村", code=f"{town.code}V{v:02d}")
-             for town in towns for v in range(VILLAGES)], batch_size=5000,
+            [
+                Village(town=town, name=f"{town.name}第{v}村", code=f"{town.code}V{v:02d}")
+                for town in towns
+                for v in range(VILLAGES)
+            ],
+            batch_size=5000,
         )
         Grid.objects.bulk_create(
-            [Grid(village=v, name=f"{v.name}第{g}网格", code=f"{v.code}G{g:02d}")
-             for v in villages for g in range(GRIDS)], batch_size=5000,
+            [
+                Grid(village=v, name=f"{v.name}第{g}网格", code=f"{v.code}G{g:02d}")
+                for v in villages
+                for g in range(GRIDS)
+            ],
+            batch_size=5000,
         )
     print(f"hierarchy built in {time.perf_counter() - t0:.1f} s", flush=True)
     t0 = time.perf_counter()
     if connection.vendor != "postgresql":
         raise SystemExit("the 1M-case build uses generate_series: run on PostgreSQL")
     village_ids = list(Village.objects.order_by("id").values_list("id", "town_id"))
-    grids = dict(Grid.objects.filter(parent__isnull=True).order_by("village_id", "id").values_list("village_id", "id"))
+    grids = dict(
+        Grid.objects.filter(parent__isnull=True).order_by("village_id", "id").values_list("village_id", "id")
+    )
     with connection.cursor() as cur:
         cur.execute("CREATE TEMP TABLE bench_v (n int, village_id bigint, town_id bigint, grid_id bigint)")
-        cur.executemany("INSERT INTO bench_v VALUES (%s, %s, %s, %s)",
-                        [(i, v, t, grids[v]) for i, (v, t) in enumerate(village_ids)])
+        cur.executemany(
+            "INSERT INTO bench_v VALUES (%s, %s, %s, %s)",
+            [(i, v, t, grids[v]) for i, (v, t) in enumerate(village_ids)],
+        )
         # Closed cases first, then 60k open at village level and 40k at town level; about
         # 10% of the open ones are past their deadline.
         cur.execute(
@@ -134,21 +152,26 @@ def main() -> None:
         return
     now = timezone.now()
     due_v = Case.objects.filter(state__in=("registered", "claimed"), deadline__lt=now).count()
-    due_t = Case.objects.filter(state__in=("escalated", "assigned", "accepted"), deadline__lt=now,
-                                supervised_at__isnull=True).count()
+    due_t = Case.objects.filter(
+        state__in=("escalated", "assigned", "accepted"), deadline__lt=now, supervised_at__isnull=True
+    ).count()
     print(f"\nescalation sweep: {due_v:,} village cases overdue, {due_t:,} town cases to flag")
     with CaptureQueriesContext(connection) as q:
         t0 = time.perf_counter()
         result = run_sweep(now)
         first = time.perf_counter() - t0
-    print(f"  first run: {first * 1000:.0f} ms, {len(q)} queries: escalated {result.escalated:,}, "
-          f"supervised {result.supervised:,}, reminded {result.reminded:,}")
+    print(
+        f"  first run: {first * 1000:.0f} ms, {len(q)} queries: escalated {result.escalated:,}, "
+        f"supervised {result.supervised:,}, reminded {result.reminded:,}"
+    )
     with CaptureQueriesContext(connection) as q:
         t0 = time.perf_counter()
         again = run_sweep(now)
         second = time.perf_counter() - t0
-    print(f"  rerun:     {second * 1000:.0f} ms, {len(q)} queries: escalated {again.escalated}, "
-          f"supervised {again.supervised}, reminded {again.reminded}")
+    print(
+        f"  rerun:     {second * 1000:.0f} ms, {len(q)} queries: escalated {again.escalated}, "
+        f"supervised {again.supervised}, reminded {again.reminded}"
+    )
     print("  (the sweep changed the data: run with --rebuild on a fresh database to measure it again)")
 
 

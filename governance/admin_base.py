@@ -1,6 +1,7 @@
 """The base of every ModelAdmin: the same scoping and services as the API."""
 
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from .scoping import CHANGE, VIEW, can, policy_for, restrict
 from .services import governed_create, governed_delete, governed_update, live_dependants
@@ -32,6 +33,26 @@ class ScopedModelAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return self.has_change_permission(request, obj)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class FullyValidatedForm(form):
+            """The admin form leaves out fields it does not show (a household's village,
+            derived from its grid); validate the whole instance so a clash shows on the
+            form instead of failing on save."""
+
+            def _post_clean(self):
+                super()._post_clean()
+                if self.errors:
+                    return
+                try:
+                    self.instance.full_clean()
+                except ValidationError as exc:
+                    for field, messages in exc.message_dict.items():
+                        self.add_error(field if field in self.fields else None, messages)
+
+        return FullyValidatedForm
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)

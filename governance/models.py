@@ -2,8 +2,8 @@
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.core.exceptions import ValidationError
-from django.db import models
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models, router
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +23,23 @@ class GovernedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def validate_constraints(self, exclude=None):
+        """As Django's, but a unique constraint's error goes to its last field (the
+        name within its village, the number within its village …), so forms and the
+        API show it beside that field; ``<name>_digest`` reports as ``<name>``."""
+        errors: dict[str, list] = {}
+        using = router.db_for_write(type(self), instance=self)
+        for model_class, constraints in self.get_constraints():
+            for constraint in constraints:
+                try:
+                    constraint.validate(model_class, self, exclude=exclude, using=using)
+                except ValidationError as exc:
+                    fields = getattr(constraint, "fields", ())
+                    key = fields[-1].removesuffix("_digest") if fields else NON_FIELD_ERRORS
+                    errors.setdefault(key, []).extend(exc.error_list)
+        if errors:
+            raise ValidationError(errors)
 
 
 class User(AbstractUser):

@@ -225,17 +225,6 @@ class Household(PersonalDataMixin, GovernedModel):
             self.village_id = self.grid.village_id
             self.town_id = self.grid.village.town_id
 
-    def validate_unique(self, exclude=None):
-        # village is derived in clean(); check the per-village number against the grid field.
-        exclude = set(exclude or ()) - {"village"}
-        try:
-            super().validate_unique(exclude=exclude)
-        except ValidationError as exc:
-            errors = exc.update_error_dict({})
-            if "__all__" in errors:
-                errors.setdefault("number", []).extend(errors.pop("__all__"))
-            raise ValidationError(errors) from exc
-
 
 class Resident(PersonalDataMixin, GovernedModel):
     """A person (人), registered (常住) or migrant (外来人口). The ID number and phone are
@@ -292,15 +281,6 @@ class Resident(PersonalDataMixin, GovernedModel):
             facts = id_number_facts(self.id_number)
             self.birth_date = self.birth_date or facts["birth_date"]
             self.gender = self.gender or facts["gender"]
-
-    def validate_constraints(self, exclude=None):
-        try:
-            super().validate_constraints(exclude=exclude)
-        except ValidationError as exc:
-            errors = exc.update_error_dict({})
-            if "__all__" in errors:
-                errors.setdefault("id_number", []).extend(errors.pop("__all__"))
-            raise ValidationError(errors) from exc
 
 
 class PartyBranch(GovernedModel):

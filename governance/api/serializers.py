@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.relations import ManyRelatedField, RelatedField
+from rest_framework.validators import UniqueTogetherValidator
 
 from .. import crypto
 from ..scoping import can_see_personal, restrict
@@ -10,7 +11,14 @@ from ..scoping import can_see_personal, restrict
 
 class ScopedModelSerializer(serializers.ModelSerializer):
     """A ModelSerializer whose related-object choices are limited to what the requesting
-    user can see: a key outside scope is "does not exist", as everywhere else."""
+    user can see: a key outside scope is "does not exist", as everywhere else.
+
+    Uniqueness across fields is left to the model's ``full_clean`` in the service, which
+    reports it on the field it concerns (see GovernedModel.validate_constraints).
+    """
+
+    def get_validators(self):
+        return [v for v in super().get_validators() if not isinstance(v, UniqueTogetherValidator)]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
