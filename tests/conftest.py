@@ -5,6 +5,7 @@ town B has village B1. Each role has a user inside town A's areas; "outsider" us
 the same roles in town B, so every "inside" object has an "outside" twin.
 """
 
+import importlib
 from dataclasses import dataclass
 
 import pytest
@@ -51,6 +52,28 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """The data the migrations load (the calendar from chinesecalendar, the default case
+    kinds). A transactional test flushes every table afterwards, so put them back."""
+    if request.node.get_closest_marker("django_db") is None:
+        if not {"db", "world"} & set(request.fixturenames):
+            return
+        request.getfixturevalue("db")
+    from cases.models import CaseKind
+    from governance import workdays
+
+    kinds = importlib.import_module("cases.migrations.0002_case_kinds").KINDS
+    if CaseKind.objects.filter(town__isnull=True).count() < len(kinds):
+        for code, name, description, group, four in kinds:
+            CaseKind.objects.get_or_create(
+                town=None,
+                code=code,
+                defaults={"name": name, "description": description, "group": group, "is_four_reports": four},
+            )
+    workdays.seed_from_package()
 
 
 @pytest.fixture(autouse=True)

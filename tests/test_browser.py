@@ -79,3 +79,36 @@ def test_it_speaks_chinese_by_default_and_english_on_request(world, live_server,
     with page.expect_navigation():
         page.select_option("select[name=language]", "en")
     assert "Log in" in page.content()
+
+
+def test_a_grid_worker_reports_on_a_phone_and_the_cadre_claims_it(world, live_server, browser):
+    from cases.models import Case
+
+    phone = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = phone.new_page()
+    try:
+        log_in(page, live_server, world.users["grid_worker"])
+        page.goto(f"{live_server.url}/cases/new/")
+        page.select_option("#id_village", str(world.village_a1.pk))
+        page.select_option("#id_grid", str(world.grid_a1.pk))
+        page.select_option("#id_kind", label="沟渠堵塞")
+        page.fill("#id_description", "三组路口排水沟堵塞")
+        with page.expect_navigation():
+            page.click("#report-form button[type=submit]")
+        case = Case.objects.get(description="三组路口排水沟堵塞")
+        assert case.tracking_number in page.content()
+    finally:
+        phone.close()
+    cadre = browser.new_context(locale="zh-CN")
+    page = cadre.new_page()
+    try:
+        log_in(page, live_server, world.users["cadre"])
+        page.goto(f"{live_server.url}/cases/")
+        page.click(f"text={case.tracking_number}")
+        page.select_option("#id_move", "claim")
+        with page.expect_navigation():
+            page.click("#move-form button[type=submit]")
+        assert "村已认领" in page.locator("#case-state").inner_text()
+        assert "认领" in page.locator("#timeline").inner_text()
+    finally:
+        cadre.close()
