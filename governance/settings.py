@@ -101,6 +101,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if DATABASES["default"]["NAME"] not in ("", ":memory:"):
+        Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # The web server, the worker and beat share one file: WAL lets readers run beside a
     # writer, the busy timeout waits instead of failing, and IMMEDIATE transactions take
     # the write lock up front so two writers never deadlock on a lock upgrade.
