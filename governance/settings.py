@@ -174,6 +174,12 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStateEnum": "cases.choices.CaseState",
+        "CaseMoveEnum": "cases.choices.Move",
+        "CaseSourceEnum": "cases.choices.Source",
+        "CalendarSourceEnum": "governance.choices.CalendarSource",
+    },
     # Swagger UI comes from the installed sidecar package: the docs page loads no CDN asset.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
