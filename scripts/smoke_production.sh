@@ -26,6 +26,8 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+# Reads all its input (grep -q would stop early and break curl's pipe under pipefail).
+has() { grep -c -- "$1" >/dev/null; }
 fail() { echo "SMOKE FAIL: $*" >&2; for f in "$WORK"/*.log; do echo "--- $f"; tail -n 40 "$f"; done >&2; exit 1; }
 
 psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $DB" >/dev/null
@@ -43,25 +45,25 @@ pids+=($!)
 
 base="http://127.0.0.1:$PORT"
 for _ in $(seq 60); do curl -fs "$base/healthz" >/dev/null 2>&1 && break; sleep 0.5; done
-curl -fs "$base/healthz" | grep -q '"ok"' || fail "healthz"
-curl -fs "$base/" | grep -q "<html" || fail "home page"
-curl -fs "$base/admin/login/" | grep -q "csrfmiddlewaretoken" || fail "admin login page"
+curl -fs "$base/healthz" | has '"ok"' || fail "healthz"
+curl -fs "$base/" | has "<html" || fail "home page"
+curl -fs "$base/admin/login/" | has "csrfmiddlewaretoken" || fail "admin login page"
 css=$(curl -fs "$base/admin/login/" | grep -o '/static/admin/css/[^"]*\.css' | head -n1)
 [ -n "$css" ] && curl -fs "$base$css" >/dev/null || fail "static files through WhiteNoise ($css)"
-curl -fs "$base/api/schema/" | grep -q "openapi" || fail "OpenAPI schema"
-curl -fs "$base/api/docs/" | grep -q "swagger" || fail "API docs"
+curl -fs "$base/api/schema/" | has "openapi" || fail "OpenAPI schema"
+curl -fs "$base/api/docs/" | has "swagger" || fail "API docs"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$base/api/v1/towns/")
 [ "$code" = 401 ] || fail "anonymous API answered $code, not 401"
-curl -fs -H "Authorization: Token $TOKEN" "$base/api/v1/villages/" | grep -q '"count":3' || fail "token API list"
+curl -fs -H "Authorization: Token $TOKEN" "$base/api/v1/villages/" | has '"count":3' || fail "token API list"
 curl -fs -H "Authorization: Token $TOKEN" \
   "$base/api/v1/calendar/deadline/?start=2025-09-26T10:00:00%2B08:00&working_days=3" \
-  | grep -q '2025-09-30T23:59:59+08:00' || fail "calendar deadline"
+  | has '2025-09-30T23:59:59+08:00' || fail "calendar deadline"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Token $TOKEN" "$base/api/v1/calendar/deadline/?start=x&working_days=3")
 [ "$code" = 400 ] || fail "bad input answered $code, not 400"
 
 # The worker answers remote control over Redis and runs a task sent to it.
 for _ in $(seq 60); do "$BIN/celery" -A governance inspect ping -t 2 >/dev/null 2>&1 && break; sleep 1; done
-"$BIN/celery" -A governance inspect ping -t 5 | grep -q pong || fail "worker ping"
+"$BIN/celery" -A governance inspect ping -t 5 | has pong || fail "worker ping"
 "$BIN/celery" -A governance call governance.tasks.calendar_coverage_check >/dev/null
 for _ in $(seq 30); do grep -q "calendar_coverage_check.*succeeded" "$WORK/worker.log" && break; sleep 1; done
 grep -q "calendar_coverage_check.*succeeded" "$WORK/worker.log" || fail "task not run by the worker"
