@@ -192,14 +192,17 @@ def _register_cases() -> None:
     from cases.models import Case, CaseKind
 
     register(Case, custom=_case_rule)
-    register(
-        CaseKind,
-        custom=lambda scope, action: (
-            ((Q(town__isnull=True) | Q(town_id__in=sorted(scope.ids("town")))) if action != CHANGE else None)
-            if scope.user_id
-            else None
-        ),
-    )
+    register(CaseKind, custom=_case_kind_rule)
+
+
+def _case_kind_rule(scope: Scope, action: str) -> Q | None:
+    """Kinds every town has, and each town's own: read by its people, kept by its office."""
+    if scope.user_id is None:
+        return None
+    if action == CHANGE:
+        offices = sorted(scope.ids("town", [OFFICE]))
+        return Q(town_id__in=offices) if offices else None
+    return Q(town__isnull=True) | Q(town_id__in=sorted(scope.ids("town")))
 
 
 _register_cases()

@@ -143,3 +143,23 @@ def test_bad_case_input_answers_400_with_field_errors_in_chinese_and_writes_noth
     assert {"source", "kind", "description"} <= set(body)
     assert any("不是" in m or "有效" in m or "该字段" in m for m in body["source"] + body["kind"])
     assert Case.objects.count() == before
+
+
+def test_the_town_office_configures_its_own_case_kinds_in_the_admin(world):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.users["office"])
+    response = client.post(
+        "/admin/cases/casekind/add/",
+        {"town": world.town_a.pk, "code": "tea", "name": "茶园纠纷", "group": "矛盾纠纷", "is_active": "on"},
+    )
+    assert response.status_code == 302, response.content.decode()[:1500]
+    kind = CaseKind.objects.get(code="tea")
+    assert kind.town == world.town_a
+    global_kind = CaseKind.objects.get(code="drain", town=None)
+    assert client.get(f"/admin/cases/casekind/{global_kind.pk}/change/").status_code == 200
+    assert client.post(f"/admin/cases/casekind/{global_kind.pk}/change/", {"code": "x"}).status_code == 403
+    cadre = Client()
+    cadre.force_login(world.users["cadre"])
+    assert cadre.post("/admin/cases/casekind/add/", {"code": "y", "name": "y"}).status_code == 403
