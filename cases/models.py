@@ -375,11 +375,3 @@ class Open311Client(GovernedModel):
         super().clean()
         if sum(x is not None for x in (self.town_id, self.village_id, self.grid_id)) != 1:
             raise ValidationError(_("Bind the key to exactly one town, village or grid."))
-
-    @property
-    def town_of_area(self):
-        if self.town_id:
-            return self.town_id
-        if self.village_id:
-            return self.village.town_id
-        return self.grid.village.town_id

@@ -24,6 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from governance import crypto
+from governance.scoping import area_scope, restrict_to_scope
 from grids.models import Grid, Village
 from grids.selectors import grid_at_point
 
@@ -309,32 +310,25 @@ def get_token(request, token, fmt):
 def _client(key: str) -> Open311Client:
     if not key:
         raise Open311Error(403, "api_key is required to submit a request")
-    client = (
-        Open311Client.objects.filter(key_digest=crypto.digest(key), is_active=True, deleted_at__isnull=True)
-        .select_related("village", "grid__village")
-        .first()
-    )
+    client = Open311Client.objects.filter(
+        key_digest=crypto.digest(key), is_active=True, deleted_at__isnull=True
+    ).first()
     if client is None:
         raise Open311Error(403, "api_key is not valid")
     return client
 
 
+def _area(client: Open311Client, queryset):
+    """What the client's key reaches: the same scoping as a REST client's token."""
+    return restrict_to_scope(queryset, area_scope(Open311Client.objects.filter(pk=client.pk)))
+
+
 def _area_grids(client: Open311Client):
-    grids = Grid.objects.filter(deleted_at__isnull=True)
-    if client.grid_id:
-        return grids.filter(Q(pk=client.grid_id) | Q(parent_id=client.grid_id))
-    if client.village_id:
-        return grids.filter(village_id=client.village_id)
-    return grids.filter(village__town_id=client.town_id)
+    return _area(client, Grid.objects.all())
 
 
 def _area_villages(client: Open311Client):
-    villages = Village.objects.filter(deleted_at__isnull=True)
-    if client.grid_id:
-        return villages.filter(pk=client.grid.village_id)
-    if client.village_id:
-        return villages.filter(pk=client.village_id)
-    return villages.filter(town_id=client.town_id)
+    return _area(client, Village.objects.all())
 
 
 def _locate(client: Open311Client, data) -> tuple[Village, Grid | None]:

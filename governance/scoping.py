@@ -80,6 +80,60 @@ def policy_for(model: type[Model]) -> Policy:
         raise LookupError(f"No scoping policy registered for {model.__name__}") from None
 
 
+AREA_VALUES = (
+    "town_id",
+    "village_id",
+    "village__town_id",
+    "grid_id",
+    "grid__village_id",
+    "grid__village__town_id",
+)
+
+
+def _reaches(rows: list[dict]) -> list[Reach]:
+    """Reaches from rows naming a role and one area (with the area's ancestors)."""
+    from grids.models import Grid
+
+    grid_ids = {row["grid_id"] for row in rows if row.get("grid_id")}
+    children: dict[int, set[int]] = {}
+    if grid_ids:
+        for child_id, parent_id in Grid.objects.filter(
+            parent_id__in=grid_ids, deleted_at__isnull=True
+        ).values_list("id", "parent_id"):
+            children.setdefault(parent_id, set()).add(child_id)
+    reaches = []
+    for row in rows:
+        if row["role"] == Role.PARTY_MEMBER and row.get("party_member_id"):
+            ids = {
+                "party_member": {row["party_member_id"]},
+                "resident": {row["party_member__resident_id"]},
+                "household": {row["party_member__resident__household_id"]},
+            }
+        elif row.get("department_id"):
+            ids = {"department": {row["department_id"]}, "town": {row["department__town_id"]}}
+        elif row.get("grid_id"):
+            ids = {
+                "grid": {row["grid_id"], *children.get(row["grid_id"], ())},
+                "village": {row["grid__village_id"]},
+                "town": {row["grid__village__town_id"]},
+            }
+        elif row.get("village_id"):
+            ids = {"village": {row["village_id"]}, "town": {row["village__town_id"]}}
+        elif row.get("town_id"):
+            ids = {"town": {row["town_id"]}}
+        else:
+            continue
+        reaches.append(Reach(role=row["role"], ids=ids))
+    return reaches
+
+
+def area_scope(queryset) -> Scope:
+    """The scope of records bound to one area each (an Open311 client's key): the same
+    reach as a REST client's token over that area."""
+    rows = [{**row, "role": Role.API_CLIENT} for row in queryset.values(*AREA_VALUES)]
+    return Scope(user_id=None, reaches=_reaches(rows))
+
+
 def resolve_scope(user) -> Scope:
     """Build (once per user object) the areas a user's memberships reach."""
     cached = getattr(user, "_governance_scope", None)
@@ -87,7 +141,7 @@ def resolve_scope(user) -> Scope:
         return cached
     if user is None or not user.is_authenticated or not user.is_active:
         return Scope(user_id=None)
-    from grids.models import Grid, Town
+    from grids.models import Town
 
     from .models import Membership
 
@@ -95,12 +149,7 @@ def resolve_scope(user) -> Scope:
     rows = list(
         Membership.objects.filter(user_id=user.pk, deleted_at__isnull=True).values(
             "role",
-            "town_id",
-            "village_id",
-            "village__town_id",
-            "grid_id",
-            "grid__village_id",
-            "grid__village__town_id",
+            *AREA_VALUES,
             "department_id",
             "department__town_id",
             "party_member_id",
@@ -108,35 +157,7 @@ def resolve_scope(user) -> Scope:
             "party_member__resident__household_id",
         )
     )
-    grid_ids = {row["grid_id"] for row in rows if row["grid_id"]}
-    children: dict[int, set[int]] = {}
-    if grid_ids:
-        for child_id, parent_id in Grid.objects.filter(
-            parent_id__in=grid_ids, deleted_at__isnull=True
-        ).values_list("id", "parent_id"):
-            children.setdefault(parent_id, set()).add(child_id)
-    for row in rows:
-        if row["role"] == Role.PARTY_MEMBER and row["party_member_id"]:
-            ids = {
-                "party_member": {row["party_member_id"]},
-                "resident": {row["party_member__resident_id"]},
-                "household": {row["party_member__resident__household_id"]},
-            }
-        elif row["department_id"]:
-            ids = {"department": {row["department_id"]}, "town": {row["department__town_id"]}}
-        elif row["grid_id"]:
-            ids = {
-                "grid": {row["grid_id"], *children.get(row["grid_id"], ())},
-                "village": {row["grid__village_id"]},
-                "town": {row["grid__village__town_id"]},
-            }
-        elif row["village_id"]:
-            ids = {"village": {row["village_id"]}, "town": {row["village__town_id"]}}
-        elif row["town_id"]:
-            ids = {"town": {row["town_id"]}}
-        else:
-            continue
-        scope.reaches.append(Reach(role=row["role"], ids=ids))
+    scope.reaches = _reaches(rows)
 
     office_towns = scope.ids("town", [Role.TOWN_OFFICE])
     if scope.is_superuser:
@@ -190,8 +211,11 @@ def scope_q_paths(scope: Scope, action: str, *, paths, view, change) -> Q | None
 
 def restrict(queryset: QuerySet, user, action: str = VIEW) -> QuerySet:
     """``queryset`` narrowed to what ``user`` may ``action`` ("view" or "change")."""
+    return restrict_to_scope(queryset, resolve_scope(user), action)
+
+
+def restrict_to_scope(queryset: QuerySet, scope: Scope, action: str = VIEW) -> QuerySet:
     model = queryset.model
-    scope = resolve_scope(user)
     if any(f.name == "deleted_at" for f in model._meta.concrete_fields):  # soft-deleted rows are gone
         queryset = queryset.filter(deleted_at__isnull=True)
     q = scope_q(model, scope, action)
