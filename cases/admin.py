@@ -1,10 +1,10 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from governance.admin_base import ScopedModelAdmin
+from governance.admin_base import ReadOnlyAdmin, ScopedModelAdmin
 
 from . import open311
-from .models import Case, CaseEvent, CaseKind, CasePeriod, Open311Client
+from .models import Case, CaseAttachment, CaseEvent, CaseKind, CasePeriod, Notification, Open311Client, Rating
 
 
 @admin.register(CaseKind)
@@ -37,7 +37,7 @@ class PeriodInline(EventInline):
 
 
 @admin.register(Case)
-class CaseAdmin(ScopedModelAdmin):
+class CaseAdmin(ReadOnlyAdmin):
     """Cases move through their pages and the API (the state machine); the admin shows
     them, scoped, with their timeline."""
 
@@ -92,3 +92,23 @@ class Open311ClientAdmin(ScopedModelAdmin):
                 % {"name": obj.name, "key": key},
                 messages.WARNING,
             )
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "case", "kind", "channel", "recipient", "sent_at"]
+    list_filter = ["kind", "channel"]
+    list_select_related = ["case__kind"]
+
+
+@admin.register(Rating)
+class RatingAdmin(ReadOnlyAdmin):
+    list_display = ["at", "case", "satisfaction", "comment"]
+    list_filter = ["satisfaction"]
+    list_select_related = ["case__kind"]
+
+
+@admin.register(CaseAttachment)
+class CaseAttachmentAdmin(ReadOnlyAdmin):
+    list_display = ["uploaded_at", "case", "file"]
+    list_select_related = ["case__kind"]

@@ -108,7 +108,8 @@ def render(data, fmt: str, *, root: str, item: str | None = None, status: int = 
     else:
         for k, v in data.items():
             _xml_value(top, k, v)
-    body = b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8")
+    # The spec asks for the XML declaration with encoding="UTF-8" before the root element.
+    body = b'<?xml version="1.0" encoding="UTF-8"?>' + ET.tostring(top, encoding="unicode").encode()
     return HttpResponse(body, content_type=FORMATS["xml"], status=status)
 
 
@@ -407,5 +408,4 @@ def post_request(request, fmt):
         fmt,
         root="service_requests",
         item="request",
-        status=201,
     )

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from . import workdays
-from .admin_base import ScopedModelAdmin
+from .admin_base import ReadOnlyAdmin, ScopedModelAdmin
 from .models import AuditEntry, CalendarDay, CalendarYear, Membership, User
 
 admin.site.site_header = _("Village grid governance")
@@ -54,7 +54,7 @@ class MembershipAdmin(ScopedModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ScopedModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """The trail is read-only for everyone: services write it, nobody edits it."""
 
     list_display = ["at", "actor", "action", "content_type", "object_repr", "request_id"]
@@ -62,15 +62,6 @@ class AuditEntryAdmin(ScopedModelAdmin):
     search_fields = ["object_repr", "object_id", "request_id"]
     date_hierarchy = "at"
     list_select_related = ["actor", "content_type"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CalendarDay)

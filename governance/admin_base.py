@@ -102,3 +102,17 @@ def _is_scoped(model) -> bool:
     except LookupError:
         return False
     return True
+
+
+class ReadOnlyAdmin(ScopedModelAdmin):
+    """Records only services write (the audit trail, notifications, ratings): listed and
+    shown, scoped, never added, changed or deleted by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

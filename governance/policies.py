@@ -208,6 +208,23 @@ def _case_kind_rule(scope: Scope, action: str) -> Q | None:
 _register_cases()
 
 
+def _register_case_records() -> None:
+    """Notifications, ratings and attachments belong to their case and are read where the
+    case is, by those who keep cases (they are written by the services only)."""
+    from cases.models import CaseAttachment, Notification, Rating
+
+    paths = [
+        ("department", "case__department_id"),
+        ("village", "case__village_id"),
+        ("town", "case__town_id"),
+    ]
+    for model in (Notification, Rating, CaseAttachment):
+        register(model, paths=paths, view={OFFICE, SUPERVISOR, CADRE, DEPARTMENT}, change=set())
+
+
+_register_case_records()
+
+
 def _register_open311() -> None:
     from cases.models import Open311Client
 

@@ -35,7 +35,6 @@ DEPARTMENTS = [
     ("城建办", "CJ"),
     ("信访办", "XF"),
 ]
-REGION = "330784"
 FLAG_RATES = {
     "is_low_income": 0.03,
     "is_dispute": 0.01,
@@ -66,11 +65,11 @@ def _name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + given
 
 
-def _id_number(rng: random.Random, born: datetime.date, female: bool, used: set[str]) -> str:
+def _id_number(rng: random.Random, region: str, born: datetime.date, female: bool, used: set[str]) -> str:
     """A valid, unique ID number: region, birth date, sequence (odd for men), check digit."""
     while True:
         sequence = rng.randrange(500) * 2 + (0 if female else 1)
-        first17 = f"{REGION}{born:%Y%m%d}{sequence:03d}"
+        first17 = f"{region}{born:%Y%m%d}{sequence:03d}"
         if first17 not in used:
             used.add(first17)
             return first17 + id_number_check_digit(first17)
@@ -226,7 +225,8 @@ def build_town(plan: Plan) -> Town:
                 people.append((index, m_name, relation, female, born, migrant_house, serial))
     Household.objects.bulk_create(households, batch_size=2000)
 
-    residents, used_ids = [], set()
+    # Each town its own region code, so that ID numbers never clash across a county.
+    residents, used_ids, region = [], set(), f"33{784 + t:04d}"
     for index, m_name, relation, female, born, migrant_house, _serial in people:
         household = households[index]
         r = Resident(
@@ -239,7 +239,7 @@ def build_town(plan: Plan) -> Town:
             relation=relation,
             residency="migrant" if migrant_house else "registered",
         )
-        r.id_number = _id_number(rng, born, female, used_ids)
+        r.id_number = _id_number(rng, region, born, female, used_ids)
         if born.year < 2010:
             r.phone = _phone(rng)
         residents.append(r)

@@ -68,3 +68,18 @@ def test_the_import_page_checks_a_file(world):
     upload = SimpleUploadedFile("p.csv", "网格编码,户号,姓名\nNOPE,1,李\n".encode())
     page = client.post("/admin/grids/resident/import/", {"file": upload, "dry_run": "on"})
     assert page.status_code == 200 and 'id="import-errors"' in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/cases/notification/",
+        "/admin/cases/rating/",
+        "/admin/cases/caseattachment/",
+        "/admin/cases/case/",
+        "/admin/cases/open311client/",
+    ],
+)
+def test_case_records_are_listed_read_only_in_the_admin(world, url):
+    assert admin_client(world.users["office"]).get(url).status_code == 200
+    assert admin_client(world.users["party_member"]).get(url).status_code in (302, 403)

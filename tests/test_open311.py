@@ -34,7 +34,10 @@ def test_it_serves_discovery_and_the_service_list_in_json_and_xml(web):
     codes = {s["service_code"] for s in services_json}
     assert {"illegal", "suspicious", "hazard", "trend", "drain"} <= codes
     assert all(s["type"] == "realtime" and s["metadata"] is True for s in services_json)
-    root = ET.fromstring(web.get("/open311/v2/services.xml").content)
+    xml = web.get("/open311/v2/services.xml")
+    assert xml.content.startswith(b'<?xml version="1.0" encoding="UTF-8"?><services>')
+    assert xml["Content-Type"] == "text/xml; charset=utf-8"
+    root = ET.fromstring(xml.content)
     assert root.tag == "services" and root.find("service/service_code") is not None
     definition = web.get("/open311/v2/services/drain.json").json()
     assert definition["service_code"] == "drain" and definition["attributes"][0]["code"] == "anonymous"
@@ -57,7 +60,7 @@ def test_it_files_a_request_at_the_grid_holding_the_point(world, web, key):
             "phone": "13700003333",
         },
     )
-    assert response.status_code == 201, response.content
+    assert response.status_code == 200, response.content
     number = response.json()[0]["service_request_id"]
     case = Case.objects.get(tracking_number=number)
     assert case.grid == world.grid_a1_child and case.source == "api"  # the second-level grid wins
@@ -74,7 +77,7 @@ def test_it_resolves_address_id_and_address_string_within_the_keys_area(world, w
         "/open311/v2/requests.json",
         {"api_key": key, "service_code": "road", "address_id": world.grid_a2.code, "description": "坑"},
     )
-    assert by_code.status_code == 201
+    assert by_code.status_code == 200
     by_name = web.post(
         "/open311/v2/requests.json",
         {
@@ -84,7 +87,7 @@ def test_it_resolves_address_id_and_address_string_within_the_keys_area(world, w
             "description": "坑",
         },
     )
-    assert by_name.status_code == 201
+    assert by_name.status_code == 200
     outside = web.post(
         "/open311/v2/requests.json",
         {"api_key": key, "service_code": "road", "address_id": world.grid_b1.code, "description": "坑"},
