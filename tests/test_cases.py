@@ -239,3 +239,22 @@ def test_pending_notifications_are_delivered_once(world, caplog):
         assert notify.deliver_pending() == 0
     assert not Notification.objects.filter(sent_at__isnull=True).exists()
     assert sum("notify progress" in r.getMessage() for r in caplog.records) == 2
+
+
+def test_it_rejects_with_a_reason_and_the_office_reopens_a_closed_case(world):
+    case = report(world)
+    with pytest.raises(services.ValidationError) as exc:
+        services.case_move(case=case, move=Move.REJECT, actor=world.users["cadre"], note=" ")
+    assert "note" in exc.value.message_dict
+    services.case_move(case=case, move=Move.REJECT, actor=world.users["cadre"], note="不属于本村事务")
+    assert case.state == CaseState.REJECTED and case.periods.get().outcome == Move.REJECT
+    other = report(world)
+    services.case_move(case=other, move=Move.CLAIM, actor=world.users["cadre"])
+    services.case_move(case=other, move=Move.SOLVE, actor=world.users["cadre"], note="已处理")
+    services.case_move(case=other, move=Move.CONFIRM, actor=world.users["office"])
+    services.case_move(case=other, move=Move.CLOSE, actor=world.users["cadre"])
+    assert Move.REOPEN not in services.transitions.allowed_moves(other, world.users["cadre"])
+    services.case_move(case=other, move=Move.REOPEN, actor=world.users["office"], note="群众反映仍未解决")
+    other.refresh_from_db()
+    assert other.state == CaseState.CLAIMED and other.closed_at is None
+    assert other.periods.filter(ended_at__isnull=True).count() == 1
