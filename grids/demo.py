@@ -1,26 +1,84 @@
-"""The demo town: realistic, deterministic data for `make run`, tests and benchmarks.
+"""The demo town (or a county of towns), generated and written; the seed_demo command runs it.
 
-Everything is built in memory from one ``random.Random(seed)`` and written with
-``bulk_create``; ``clean()`` is not called, so the derived columns (town and village of
-households and residents, grid levels, bounding boxes) are filled here, consistently.
+    python manage.py seed_demo                      # 花街镇: 60 villages, 900 grids, ~20,000 households
+    python manage.py seed_demo --scale county       # 25 towns, for benchmarks
+    python manage.py seed_demo --villages 3 --grids-per-village 3 --households-per-village 20
+
+Two steps per town. :func:`generate_town` is a pure function of the :class:`Plan`: it
+draws everything (names, ID numbers, families, coordinates) from one
+``random.Random`` seeded with the seed and the town's index, so the same seed yields the
+same town. :func:`write_town` turns that into rows with ``bulk_create`` in one
+transaction per town; ``clean()`` is not called, so the derived columns (town and village
+of every row, grid levels, bounding boxes and centres) are filled here, from the same
+values ``clean()`` would use.
+
+A town whose code is already in the database is skipped, so a second run builds nothing
+and only makes sure the demo users exist (their password is reset each time).
 """
 
 from __future__ import annotations
 
 import datetime
+import math
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from . import geo
-from .models import Department, Grid, Household, PartyBranch, PartyMember, Resident, Town, Village
-from .validators import id_number_check_digit
+from grids import geo
+from grids.models import Department, Grid, Household, PartyBranch, PartyMember, Resident, Town, Village
+from grids.validators import id_number_check_digit
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢傅钟姜崔谭廖范汪陆金石戴贾韦夏邱方侯邹熊孟秦白江阎薛尹段雷黎史龙陶贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰文斌春梅海燕辉鹏飞林玲云凤新利清宇浩然子涵雨欣梓萱俊杰佳怡家豪晨阳"
-PLACE_A = "花新石上下东西南北大小长高清金银青白黄龙凤桃李杨柳枫松竹梅兰溪塘"
-PLACE_B = "街桥门塘湾岭坑溪山口园庄田坂头店埠墩岙岗洋湖"
+# ---------------------------------------------------------------------------------------
+# Reference data
+# ---------------------------------------------------------------------------------------
+
+#: Ages are counted from this fixed day, so a seed builds the same people on any day.
+REFERENCE_DATE = datetime.date(2026, 1, 1)
+COUNTY = "示范县"
+#: Town codes and registered residents' ID numbers use this county's region code (永康市).
+COUNTY_CODE = "330784"
+#: Each town gets three police-station codes (ID number digits 15-16): unique per town up
+#: to 33 towns, which keeps ID numbers unique across a county without a shared registry.
+MAX_TOWNS = 33
+
+TOWN_NAMES = (
+    "花街镇 马街镇 汤泉街道 新桥镇 石门镇 凤岭镇 白沙镇 龙溪镇 桃源镇 清湖镇 金山镇 横塘镇 双林镇 "
+    "大溪镇 梅岭镇 永安镇 长乐镇 安仁镇 东城街道 西城街道 南塘镇 北港镇 柳桥镇 竹溪镇 杨湾镇 青山镇 "
+    "古城街道 芝英镇 方岩镇 舟山镇 唐先镇 石柱镇 前仓镇"
+).split()
+
+# Surnames, most frequent first (weights fall off with rank); 应, 楼, 胡, 吕 for 浙中.
+SURNAMES = (
+    "王陈李张刘吴徐胡杨黄赵周朱应吕楼程孙马郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡"
+    "余杜叶苏魏丁任沈姚卢傅钟姜崔谭廖范汪陆金石戴贾韦夏邱方侯邹熊孟秦白江薛尹段雷黎史龙陶贺顾"
+    "毛郝龚邵万钱严武莫孔向汤"
+)
+SURNAME_WEIGHTS = [1 / (rank + 6) for rank in range(len(SURNAMES))]
+
+# Given names by generation (born before 1970, 1970-1999, from 2000) and sex.
+GIVEN_NAMES = {
+    ("old", False): "建国 建华 国强 国华 志刚 德明 德华 福生 金福 根生 水根 永康 永林 忠良 春生 土根 "
+    "有才 炳生 荣华 长寿 明 华 林 勇 平 军 福 根",
+    ("old", True): "桂英 秀英 玉兰 秀兰 凤英 桂芳 玉珍 美英 金娣 菊花 月娥 彩凤 秀珍 爱华 素珍 兰英 "
+    "小妹 英 芳 珍 娟 兰 梅",
+    ("mid", False): "伟 强 磊 军 勇 杰 涛 斌 超 刚 鹏 辉 俊 明 峰 浩 伟强 建军 海波 晓东 俊杰 志伟 "
+    "文斌 立新 晓峰 海涛 振华 永强 建平 宏伟 剑锋 晓明",
+    ("mid", True): "丽 静 敏 燕 艳 娟 霞 芳 萍 婷 玲 琴 丽娟 晓燕 海燕 雪梅 丽萍 春燕 美玲 慧敏 "
+    "晓丽 红霞 秀芳 佳丽 丹丹 婷婷 玉婷",
+    ("young", False): "浩然 子轩 宇轩 梓豪 俊熙 一鸣 宇航 皓轩 子墨 浩宇 博文 梓睿 奕辰 天佑 嘉懿 "
+    "沐宸 睿 轩 辰 宇 航",
+    ("young", True): "子涵 梓萱 欣怡 诗涵 雨桐 可馨 一诺 语嫣 梓涵 思彤 若汐 芷若 欣妍 佳怡 雨欣 "
+    "萱 涵 彤 悦 琪",
+}
+GIVEN_NAMES = {key: value.split() for key, value in GIVEN_NAMES.items()}
+
+PLACE_FIRST = "花新石上下东西南北大小长高清金银青白黄龙凤桃李杨柳枫松竹梅兰溪塘前后中里"
+PLACE_SECOND = "街桥门塘湾岭坑溪山口园庄田坂头店埠墩岙岗洋湖宅岩畈"
+COMMUNITY_NAMES = "新华 人民 文昌 解放 城南 城北 中山 朝阳 和平 建设 胜利 光明".split()
+ROADS = "人民路 解放街 文昌路 新华路 建设路 胜利街 中山路 学府路 公园路 环城路 江滨路 工业路".split()
+
 DEPARTMENTS = [
     ("社保所", "SB"),
     ("派出所", "PCS"),
@@ -35,264 +93,765 @@ DEPARTMENTS = [
     ("城建办", "CJ"),
     ("信访办", "XF"),
 ]
-FLAG_RATES = {
-    "is_low_income": 0.03,
-    "is_dispute": 0.01,
-    "is_petitioner": 0.003,
-    "is_building_applicant": 0.01,
-    "is_hotline_caller": 0.02,
-    "is_elderly_alone": 0.05,
-    "is_rented_to_migrants": 0.04,
+
+# Where migrants (外来人口) to 浙中 come from: counties' region codes, with weights.
+MIGRANT_REGIONS = {
+    "341221": 8,  # 安徽 临泉县
+    "341222": 6,  # 安徽 太和县
+    "341225": 5,  # 安徽 阜南县
+    "411623": 5,  # 河南 商水县
+    "411625": 4,  # 河南 郸城县
+    "522422": 6,  # 贵州 大方县
+    "522426": 5,  # 贵州 纳雍县
+    "511621": 4,  # 四川 岳池县
+    "511725": 4,  # 四川 渠县
+    "361128": 4,  # 江西 鄱阳县
+    "431322": 3,  # 湖南 新化县
+    "500236": 3,  # 重庆 奉节县
 }
 
+# Household flags over all households (DESIGN.md); the ones marked True only ever fall on
+# registered households, at a rate raised so that the share over all households holds.
+FLAG_RATES = {
+    "is_low_income": (0.03, True),
+    "is_dispute": (0.01, False),
+    "is_petitioner": (0.003, False),
+    "is_building_applicant": (0.01, True),
+    "is_hotline_caller": (0.02, False),
+    "is_elderly_alone": (0.05, True),
+    "is_rented_to_migrants": (0.04, True),
+}
+#: Mean share of migrant households in a village (they are smaller: ~2 people against ~3).
+MIGRANT_HOUSEHOLD_SHARE = 0.47
 
-@dataclass
+HEAD, SPOUSE, CHILD, PARENT, GRANDCHILD, OTHER = "户主", "配偶", "子女", "父母", "孙子女", "其他"
+CN_DIGITS = "零一二三四五六七八九"
+
+
+def town_code(index: int) -> str:
+    return f"{COUNTY_CODE}{101 + index:03d}"
+
+
+# ---------------------------------------------------------------------------------------
+# The plan and what it generates: plain values, no database
+# ---------------------------------------------------------------------------------------
+
+Box = tuple[float, float, float, float]  # min_lng, min_lat, max_lng, max_lat
+
+
+@dataclass(frozen=True)
 class Plan:
     seed: int = 2026
     town_index: int = 0
     villages: int = 60
-    first_level_grids: int = 5  # each with two second-level grids: 15 grids a village
-    households_per_village: int = 333
-    counts: dict = field(default_factory=dict)
+    grids_per_village: int = 15  # first-level and second-level together
+    households_per_village: int = 333  # on average; villages differ in size
 
 
-def town_code(index: int) -> str:
-    return f"330784{101 + index:03d}"
+@dataclass
+class VillageSpec:
+    name: str
+    code: str
+    kind: str
+    box: Box
 
 
-def _name(rng: random.Random) -> str:
-    given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
-    return rng.choice(SURNAMES) + given
+@dataclass
+class GridSpec:
+    name: str
+    code: str
+    village: int  # index into TownSpec.villages
+    parent: int | None  # index into TownSpec.grids
+    box: Box
+
+    @property
+    def level(self) -> int:
+        return 1 if self.parent is None else 2
 
 
-def _id_number(rng: random.Random, region: str, born: datetime.date, female: bool, used: set[str]) -> str:
-    """A valid, unique ID number: region, birth date, sequence (odd for men), check digit."""
-    while True:
-        sequence = rng.randrange(500) * 2 + (0 if female else 1)
-        first17 = f"{region}{born:%Y%m%d}{sequence:03d}"
-        if first17 not in used:
-            used.add(first17)
-            return first17 + id_number_check_digit(first17)
+@dataclass
+class HouseholdSpec:
+    village: int
+    grid: int
+    number: str
+    head_name: str
+    address: str
+    phone: str
+    lat: float
+    lng: float
+    flags: dict[str, bool]
+    migrant: bool
 
 
-def _phone(rng: random.Random) -> str:
-    return f"1{rng.choice('35789')}{rng.randrange(10**9):09d}"
+@dataclass
+class ResidentSpec:
+    household: int
+    name: str
+    gender: str
+    birth_date: datetime.date
+    relation: str
+    residency: str
+    id_number: str
+    phone: str
 
 
-def _birth(rng: random.Random, min_age: int, max_age: int) -> datetime.date:
-    today = datetime.date(2026, 1, 1)  # fixed: the same data every run
-    return today - datetime.timedelta(days=rng.randrange(min_age * 365, max_age * 365))
+@dataclass
+class BranchSpec:
+    village: int
+    grid: int | None
+    name: str
+    kind: str
 
 
-def village_names(rng: random.Random, n: int) -> list[str]:
-    names: list[str] = []
-    seen: set[str] = set()
-    while len(names) < n:
-        base = rng.choice(PLACE_A) + rng.choice(PLACE_B)
-        if base in seen:
-            continue
-        seen.add(base)
-        names.append(base)
-    return names
+@dataclass
+class MemberSpec:
+    resident: int
+    branch: int
+    joined_on: datetime.date
+    is_central_household: bool
+    covered: list[int]  # household indexes (十户联保)
 
 
-def _area(model, *, box, **fields):
+@dataclass
+class TownSpec:
+    name: str
+    code: str
+    box: Box
+    villages: list[VillageSpec] = field(default_factory=list)
+    grids: list[GridSpec] = field(default_factory=list)
+    departments: list[tuple[str, str, str]] = field(default_factory=list)  # name, code, phone
+    households: list[HouseholdSpec] = field(default_factory=list)
+    residents: list[ResidentSpec] = field(default_factory=list)
+    branches: list[BranchSpec] = field(default_factory=list)
+    members: list[MemberSpec] = field(default_factory=list)
+    dominant: list[str] = field(default_factory=list)  # each village's big clan surname
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "villages": len(self.villages),
+            "grids": len(self.grids),
+            "households": len(self.households),
+            "residents": len(self.residents),
+            "migrants": sum(r.residency == "migrant" for r in self.residents),
+            "party branches": len(self.branches),
+            "party members": len(self.members),
+            "departments": len(self.departments),
+        }
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------
+
+
+def chinese_number(n: int) -> str:
+    """1..99 in Chinese numerals: 一, 十, 十二, 二十, 二十三."""
+    tens, ones = divmod(n, 10)
+    if n < 10:
+        return CN_DIGITS[n]
+    return (CN_DIGITS[tens] if tens > 1 else "") + "十" + (CN_DIGITS[ones] if ones else "")
+
+
+def apportion(total: int, weights: list[float], minimum: int = 0) -> list[int]:
+    """Split ``total`` into integers in proportion to ``weights`` (largest remainder)."""
+    rest = total - minimum * len(weights)
+    if rest < 0:
+        raise ValueError("total is below the minimum")
+    scale = sum(weights)
+    quotas = [rest * w / scale for w in weights]
+    shares = [int(q) for q in quotas]
+    by_remainder = sorted(range(len(weights)), key=lambda i: shares[i] - quotas[i])
+    for i in by_remainder[: rest - sum(shares)]:
+        shares[i] += 1
+    return [minimum + s for s in shares]
+
+
+def _cut(lo: float, hi: float, i: int, n: int) -> float:
+    # Shared edges come out of the same expression, so neighbours meet exactly.
+    return lo if i == 0 else hi if i == n else round(lo + (hi - lo) * i / n, 6)
+
+
+def tile(box: Box, n: int) -> list[Box]:
+    """Cut a rectangle into ``n`` rectangles that cover it, in rows of near-square tiles."""
     min_lng, min_lat, max_lng, max_lat = box
+    width = (max_lng - min_lng) * math.cos(math.radians((min_lat + max_lat) / 2))
+    cols = max(1, min(n, round(math.sqrt(n * width / (max_lat - min_lat)))))
+    rows = math.ceil(n / cols)
+    tiles = []
+    for r in range(rows):
+        in_row = min(cols, n - r * cols)
+        y0, y1 = _cut(min_lat, max_lat, rows - r - 1, rows), _cut(min_lat, max_lat, rows - r, rows)
+        for c in range(in_row):
+            tiles.append((_cut(min_lng, max_lng, c, in_row), y0, _cut(min_lng, max_lng, c + 1, in_row), y1))
+    return tiles
+
+
+def town_box(index: int) -> Box:
+    """Towns side by side, five to a row, the first around 30.6°N 120.5°E (浙江)."""
+    row, col = divmod(index, 5)
+    lng, lat = 120.45 + col * 0.1, 30.56 + row * 0.08
+    return (round(lng, 6), round(lat, 6), round(lng + 0.1, 6), round(lat + 0.08, 6))
+
+
+class _Draw:
+    """Everything random for one town, from one ``random.Random``."""
+
+    def __init__(self, plan: Plan):
+        self.rng = random.Random(f"seed_demo:{plan.seed}:{plan.town_index}")
+        t = plan.town_index
+        self.stations = [f"{3 * t + k:02d}" for k in (1, 2, 3)]
+        self.used_ids: set[str] = set()
+        self.region_codes = list(MIGRANT_REGIONS)
+        self.region_weights = list(MIGRANT_REGIONS.values())
+
+    def surname(self, dominant: str | None = None) -> str:
+        if dominant and self.rng.random() < 0.3:
+            return dominant
+        return self.rng.choices(SURNAMES, SURNAME_WEIGHTS)[0]
+
+    def given(self, born: datetime.date, female: bool) -> str:
+        era = "old" if born.year < 1970 else "mid" if born.year < 2000 else "young"
+        return self.rng.choice(GIVEN_NAMES[era, female])
+
+    def born(self, age: int) -> datetime.date:
+        days = self.rng.randrange(int(age * 365.25), int((age + 1) * 365.25) - 1)
+        return REFERENCE_DATE - datetime.timedelta(days=max(days, 30))
+
+    def id_number(self, region: str, born: datetime.date, female: bool) -> tuple[str, datetime.date]:
+        """A valid ID number no one in the town has yet: region, birth date, police
+        station, sequence digit (odd for men, even for women), check digit."""
+        while True:
+            for _ in range(20):
+                digit = self.rng.choice("02468" if female else "13579")
+                first17 = f"{region}{born:%Y%m%d}{self.rng.choice(self.stations)}{digit}"
+                if first17 not in self.used_ids:
+                    self.used_ids.add(first17)
+                    return first17 + id_number_check_digit(first17), born
+            born -= datetime.timedelta(days=1)  # that day is full: the day before
+
+    def mobile(self) -> str:
+        second = self.rng.choices("3456789", [30, 2, 25, 2, 8, 25, 8])[0]
+        return f"1{second}{self.rng.randrange(10**9):09d}"
+
+    def region(self) -> str:
+        return self.rng.choices(self.region_codes, self.region_weights)[0]
+
+
+@dataclass
+class _Person:
+    surname: str
+    female: bool
+    age: int
+    relation: str
+
+
+def _registered_family(d: _Draw, dominant: str, elderly_alone: bool) -> list[_Person]:
+    """A registered household: head first. Ages hang together (children are 22-36 years
+    younger than their mother, parents that much older than the head)."""
+    rng = d.rng
+    if elderly_alone:
+        return [_Person(d.surname(dominant), rng.random() < 0.65, rng.randint(70, 92), HEAD)]
+    kind = rng.choices(["single", "couple", "nuclear", "three", "elder"], [7, 23, 42, 20, 8])[0]
+    if kind == "single":
+        return [_Person(d.surname(dominant), rng.random() < 0.4, rng.randint(22, 75), HEAD)]
+    if kind == "couple":
+        age = rng.randint(25, 34) if rng.random() < 0.3 else rng.randint(45, 80)
+    elif kind == "elder":
+        age = rng.randint(58, 85)
+    else:
+        age = rng.randint(28, 55)
+    head_female = rng.random() < 0.15
+    head = _Person(d.surname(dominant), head_female, age, HEAD)
+    spouse_age = max(20, age + (2 if head_female else -2) + rng.randint(-3, 3))
+    spouse = _Person(d.surname(), not head_female, spouse_age, SPOUSE)
+    family = [head, spouse]
+    if kind == "elder" and rng.random() < 0.2:
+        family.pop()  # widowed
+    father = spouse if head_female else head
+    mother_age = head.age if head_female else spouse.age
+    if kind in ("nuclear", "three"):
+        for _ in range(rng.choices([1, 2], [55, 45])[0]):
+            child_age = mother_age - rng.randint(22, 36)
+            if child_age >= 0:
+                family.append(_Person(father.surname, rng.random() < 0.48, child_age, CHILD))
+    if kind == "three":
+        for parent_female in rng.sample([False, True], rng.choice([1, 2])):
+            parent_age = age + rng.randint(22, 34)
+            if parent_age <= 95:
+                surname = head.surname if not parent_female else d.surname()
+                family.append(_Person(surname, parent_female, parent_age, PARENT))
+    if kind == "elder":
+        child_age = mother_age - rng.randint(22, 36)
+        if child_age >= 18:
+            child = _Person(father.surname, rng.random() < 0.4, child_age, CHILD)
+            family.append(child)
+            if rng.random() < 0.4 and child_age >= 24:
+                surname = child.surname if not child.female else d.surname()
+                family.append(
+                    _Person(surname, rng.random() < 0.5, rng.randint(0, child_age - 22), GRANDCHILD)
+                )
+    return family
+
+
+def _migrant_family(d: _Draw) -> list[_Person]:
+    rng = d.rng
+    kind = rng.choices(["single", "couple", "family", "coworkers"], [42, 30, 23, 5])[0]
+    head_female = rng.random() < (0.35 if kind == "single" else 0.1)
+    age = rng.randint(18, 50) if kind in ("single", "coworkers") else rng.randint(22, 48)
+    head = _Person(d.surname(), head_female, age, HEAD)
+    family = [head]
+    if kind in ("couple", "family"):
+        family.append(_Person(d.surname(), not head_female, max(18, age + rng.randint(-4, 3)), SPOUSE))
+    if kind == "family":
+        father = family[1] if head_female else head
+        for _ in range(rng.choice([1, 2])):
+            family.append(_Person(father.surname, rng.random() < 0.48, rng.randint(0, 15), CHILD))
+    if kind == "coworkers":
+        for _ in range(rng.choice([2, 3])):
+            family.append(_Person(d.surname(), head_female, rng.randint(18, 45), OTHER))
+    return family
+
+
+# ---------------------------------------------------------------------------------------
+# The generator
+# ---------------------------------------------------------------------------------------
+
+
+def generate_town(plan: Plan) -> TownSpec:
+    """Draw one town from ``plan``: a pure function (no database, no clock)."""
+    if plan.villages < 1 or plan.grids_per_village < 1 or plan.households_per_village < 1:
+        raise ValueError("a town needs at least one village, grid and household a village")
+    if not 0 <= plan.town_index < MAX_TOWNS:
+        raise ValueError(f"town index must be below {MAX_TOWNS}")
+    d = _Draw(plan)
+    rng = d.rng
+    t = plan.town_index
+    spec = TownSpec(name=TOWN_NAMES[t], code=town_code(t), box=town_box(t))
+
+    _villages(d, plan, spec)
+    leaves = _grids(plan, spec)
+    spec.departments = [
+        (name, f"{spec.code}{abbr}", f"0579-87{rng.randrange(10**6):06d}") for name, abbr in DEPARTMENTS
+    ]
+    sizes = apportion(
+        plan.villages * plan.households_per_village,
+        [rng.uniform(0.6, 1.4) for _ in spec.villages],
+        minimum=1,
+    )
+    for v, size in enumerate(sizes):
+        _households(d, spec, v, leaves[v], size)
+    _party(d, spec)
+    return spec
+
+
+def _villages(d: _Draw, plan: Plan, spec: TownSpec) -> None:
+    rng = d.rng
+    boxes = tile(spec.box, plan.villages)
+    # A few communities (社区): the tiles nearest the town centre (the 镇区), never the first.
+    cx, cy = (spec.box[0] + spec.box[2]) / 2, (spec.box[1] + spec.box[3]) / 2
+    n_communities = round(plan.villages * 0.07) if plan.villages >= 8 else 0
+    by_distance = sorted(
+        range(1, plan.villages),
+        key=lambda i: math.hypot((boxes[i][0] + boxes[i][2]) / 2 - cx, (boxes[i][1] + boxes[i][3]) / 2 - cy),
+    )
+    communities = set(by_distance[:n_communities])
+    community_names = rng.sample(COMMUNITY_NAMES, len(COMMUNITY_NAMES))
+    seen: set[str] = set()
+    for i, box in enumerate(boxes):
+        dominant = d.surname()
+        if i in communities and community_names:
+            name = community_names.pop() + "社区"
+        else:
+            while True:
+                if rng.random() < 0.3:
+                    base = dominant + "家" + rng.choice(PLACE_SECOND)
+                else:
+                    base = rng.choice(PLACE_FIRST) + rng.choice(PLACE_SECOND)
+                if base not in seen:
+                    break
+            seen.add(base)
+            name = base + ("社区" if i in communities else "村")
+        spec.villages.append(
+            VillageSpec(
+                name=name,
+                code=f"{spec.code}{i + 1:03d}",
+                kind="community" if i in communities else "village",
+                box=box,
+            )
+        )
+        spec.dominant.append(dominant)
+
+
+def _grids(plan: Plan, spec: TownSpec) -> list[list[int]]:
+    """First-level grids per village (片) and second-level grids under them (one per
+    村民小组, or per 片区 in a community). Returns, per village, the grids households live
+    in: the second-level ones, or the first-level one when a village has no others."""
+    per_village = []
+    n = plan.grids_per_village
+    firsts = max(1, round(n / 7.5))
+    for v, village in enumerate(spec.villages):
+        homes = []
+        group = 0
+        children = apportion(n - firsts, [1] * firsts)
+        for j, (box, n_children) in enumerate(zip(tile(village.box, firsts), children, strict=True)):
+            first = len(spec.grids)
+            spec.grids.append(
+                GridSpec(
+                    name=f"{village.name}第{chinese_number(j + 1)}网格",
+                    code=f"{village.code}{j + 1:02d}",
+                    village=v,
+                    parent=None,
+                    box=box,
+                )
+            )
+            if not n_children:
+                homes.append(first)
+            for k, child_box in enumerate(tile(box, n_children) if n_children else []):
+                group += 1
+                label = (
+                    f"第{chinese_number(group)}片区网格"
+                    if village.kind == "community"
+                    else f"{chinese_number(group)}组网格"
+                )
+                homes.append(len(spec.grids))
+                spec.grids.append(
+                    GridSpec(
+                        name=f"{village.name}{label}",
+                        code=f"{village.code}{j + 1:02d}{k + 1:02d}",
+                        village=v,
+                        parent=first,
+                        box=child_box,
+                    )
+                )
+        per_village.append(homes)
+    return per_village
+
+
+def _point(rng: random.Random, box: Box) -> tuple[float, float]:
+    """A point strictly inside ``box`` (also after rounding), as (lat, lng)."""
+    min_lng, min_lat, max_lng, max_lat = box
+    mx, my = (max_lng - min_lng) / 20, (max_lat - min_lat) / 20
+    lng = round(rng.uniform(min_lng + mx, max_lng - mx), 6)
+    lat = round(rng.uniform(min_lat + my, max_lat - my), 6)
+    return lat, lng
+
+
+def _households(d: _Draw, spec: TownSpec, v: int, homes: list[int], size: int) -> None:
+    rng = d.rng
+    village = spec.villages[v]
+    migrant_share = min(0.85, max(0.05, rng.gauss(MIGRANT_HOUSEHOLD_SHARE, 0.15)))
+    n_migrant = min(size - 1, round(size * migrant_share))
+    per_home = apportion(size - n_migrant, [rng.uniform(0.6, 1.4) for _ in homes])
+    numbers: Counter[int] = Counter()  # households per home grid, for the 户号
+    doors: Counter[str] = Counter()  # house numbers per street or group
+    landlords: list[int] = []
+
+    def add(grid: int, people: list[_Person], flags: dict, address: str, migrant: bool) -> int:
+        group = homes.index(grid) + 1
+        numbers[group] += 1
+        index = len(spec.households)
+        region = d.region() if migrant else COUNTY_CODE
+        phones = []
+        names = []
+        for person in people:
+            born = d.born(person.age)
+            given = d.given(born, person.female)
+            id_number, born = d.id_number(region, born, person.female)
+            age = (REFERENCE_DATE - born).days // 365
+            phone = d.mobile() if age >= 16 and rng.random() < (0.5 if age >= 80 else 0.95) else ""
+            phones.append(phone)
+            names.append(person.surname + given)
+            spec.residents.append(
+                ResidentSpec(
+                    household=index,
+                    name=names[-1],
+                    gender="female" if person.female else "male",
+                    birth_date=born,
+                    relation=person.relation,
+                    residency="migrant" if migrant else "registered",
+                    id_number=id_number,
+                    phone=phone,
+                )
+            )
+        lat, lng = _point(rng, spec.grids[grid].box)
+        spec.households.append(
+            HouseholdSpec(
+                village=v,
+                grid=grid,
+                number=f"{group:02d}{numbers[group]:04d}",
+                head_name=names[0],
+                address=address,
+                phone=next((p for p in phones if p), ""),
+                lat=lat,
+                lng=lng,
+                flags=flags,
+                migrant=migrant,
+            )
+        )
+        return index
+
+    registered_share = 1 - MIGRANT_HOUSEHOLD_SHARE
+    for group, (grid, count) in enumerate(zip(homes, per_home, strict=True), start=1):
+        street = (
+            f"{village.name}{ROADS[(group - 1) % len(ROADS)]}"
+            if village.kind == "community"
+            else f"{village.name}{group}组"
+        )
+        for _ in range(count):
+            flags = {
+                flag: rng.random() < (rate / registered_share if registered_only else rate)
+                for flag, (rate, registered_only) in FLAG_RATES.items()
+            }
+            people = _registered_family(d, spec.dominant[v], flags["is_elderly_alone"])
+            if len(people) == 1 and people[0].age >= 70 and not flags["is_elderly_alone"]:
+                flags["is_elderly_alone"] = True
+            doors[street] += 1
+            address = f"{street}{doors[street] * (2 if village.kind == 'community' else 1)}号"
+            index = add(grid, people, flags, address, migrant=False)
+            if flags["is_rented_to_migrants"]:
+                landlords.append(index)
+    if n_migrant and not landlords:
+        first = len(spec.households) - (size - n_migrant)
+        spec.households[first].flags["is_rented_to_migrants"] = True
+        landlords.append(first)
+    weights = [rng.uniform(0.5, 3.0) for _ in landlords]
+    rooms: Counter[int] = Counter()
+    for _ in range(n_migrant):
+        landlord = rng.choices(landlords, weights)[0]
+        rooms[landlord] += 1
+        floor, door = divmod(rooms[landlord] - 1, 10)
+        house = spec.households[landlord]
+        flags = {
+            flag: (rng.random() < rate) if not registered_only else False
+            for flag, (rate, registered_only) in FLAG_RATES.items()
+        }
+        people = _migrant_family(d)
+        add(house.grid, people, flags, f"{house.address}{floor + 1}{door + 1:02d}室", migrant=True)
+
+
+def _party(d: _Draw, spec: TownSpec) -> None:
+    """Branches, members (~4% of registered adults, at least three a village) and the ten
+    or so households each covers (十户联保), neighbours first."""
+    rng = d.rng
+    village_branch = {}
+    grid_branch = {}
+    for v, village in enumerate(spec.villages):
+        village_branch[v] = len(spec.branches)
+        spec.branches.append(BranchSpec(village=v, grid=None, name=f"{village.name}党支部", kind="village"))
+    firsts_by_village: dict[int, list[int]] = {}
+    for g, grid in enumerate(spec.grids):
+        if grid.parent is None:
+            firsts_by_village.setdefault(grid.village, []).append(g)
+    for v, firsts in firsts_by_village.items():
+        if len(firsts) < 2:
+            continue
+        for g in firsts:
+            if rng.random() < 0.75:
+                grid_branch[g] = len(spec.branches)
+                spec.branches.append(
+                    BranchSpec(village=v, grid=g, name=f"{spec.grids[g].name}党支部", kind="grid")
+                )
+
+    eligible: dict[int, list[int]] = {}
+    for r, resident in enumerate(spec.residents):
+        age = (REFERENCE_DATE - resident.birth_date).days // 365
+        if resident.residency == "registered" and age >= 18:
+            eligible.setdefault(spec.households[resident.household].village, []).append(r)
+    households_by_grid: dict[int, list[int]] = {}
+    households_by_village: dict[int, list[int]] = {}
+    for h, household in enumerate(spec.households):
+        households_by_grid.setdefault(household.grid, []).append(h)
+        households_by_village.setdefault(household.village, []).append(h)
+
+    for v in range(len(spec.villages)):
+        adults = eligible.get(v, [])
+        chosen = []
+        for r in adults:
+            age = (REFERENCE_DATE - spec.residents[r].birth_date).days // 365
+            if rng.random() < (0.025 if age < 30 else 0.04 if age < 60 else 0.055):
+                chosen.append(r)
+        if len(chosen) < min(3, len(adults)):
+            rest = [r for r in adults if r not in chosen]
+            chosen += rng.sample(rest, min(3, len(adults)) - len(chosen))
+            chosen.sort()
+        for r in chosen:
+            resident = spec.residents[r]
+            household = spec.households[resident.household]
+            first = spec.grids[household.grid].parent
+            first = household.grid if first is None else first
+            branch = village_branch[v]
+            if first in grid_branch and rng.random() < 0.8:
+                branch = grid_branch[first]
+            age = (REFERENCE_DATE - resident.birth_date).days // 365
+            joined = resident.birth_date + datetime.timedelta(days=rng.randint(18 * 365, max(18, age) * 365))
+            neighbours = [h for h in households_by_grid[household.grid] if h != resident.household]
+            want = rng.randint(8, 12)
+            covered = rng.sample(neighbours, min(want, len(neighbours)))
+            if len(covered) < want:
+                taken = {resident.household, *covered}
+                others = [h for h in households_by_village[v] if h not in taken]
+                covered += rng.sample(others, min(want - len(covered), len(others)))
+            spec.members.append(
+                MemberSpec(
+                    resident=r,
+                    branch=branch,
+                    joined_on=min(joined, REFERENCE_DATE),
+                    is_central_household=rng.random() < 0.15,
+                    covered=sorted(covered),
+                )
+            )
+
+
+# ---------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------
+
+
+def _area(model, box: Box, **fields):
+    """An area with its boundary, bounding box and centre filled as ``clean()`` would."""
+    boundary = geo.rectangle(*box)
+    min_lng, min_lat, max_lng, max_lat = geo.bounding_box(boundary)
+    centre_lng, centre_lat = geo.centroid(boundary)
     return model(
-        boundary=geo.rectangle(round(min_lng, 6), round(min_lat, 6), round(max_lng, 6), round(max_lat, 6)),
+        boundary=boundary,
         min_lng=min_lng,
         min_lat=min_lat,
         max_lng=max_lng,
         max_lat=max_lat,
-        centre_lng=round((min_lng + max_lng) / 2, 6),
-        centre_lat=round((min_lat + max_lat) / 2, 6),
+        centre_lng=round(centre_lng, 6),
+        centre_lat=round(centre_lat, 6),
         **fields,
     )
 
 
+BATCH = 2000
+
+
 @transaction.atomic
-def build_town(plan: Plan) -> Town:
-    rng = random.Random(f"{plan.seed}:{plan.town_index}")
-    t = plan.town_index
-    # Towns side by side: 0.3° of longitude each.
-    town_box = (120.0 + t * 0.3, 30.6, 120.28 + t * 0.3, 30.8)
-    town_name = "花街镇" if t == 0 else rng.choice(PLACE_A) + rng.choice(PLACE_B) + "镇"
-    town = _area(Town, box=town_box, name=town_name, code=town_code(t), county="示范县")
+def write_town(spec: TownSpec) -> Town:
+    """Write a generated town in one transaction: all of it or nothing, so a town found by
+    its code is always whole."""
+    town = _area(Town, spec.box, name=spec.name, code=spec.code, county=COUNTY)
     town.save()
-
-    cols = 10
-    rows = (plan.villages + cols - 1) // cols
-    vw, vh = (town_box[2] - town_box[0]) / cols, (town_box[3] - town_box[1]) / rows
-    villages = []
-    for i, base in enumerate(village_names(rng, plan.villages)):
-        community = i % 15 == 14
-        box = (
-            town_box[0] + (i % cols) * vw,
-            town_box[1] + (i // cols) * vh,
-            town_box[0] + (i % cols + 1) * vw,
-            town_box[1] + (i // cols + 1) * vh,
-        )
-        villages.append(
-            _area(
-                Village,
-                box=box,
-                town=town,
-                name=base + ("社区" if community else "村"),
-                code=f"{town.code}{i + 1:03d}",
-                kind="community" if community else "village",
-            )
-        )
-    Village.objects.bulk_create(villages, batch_size=1000)
-
-    firsts, seconds = [], []
-    for v in villages:
-        g = plan.first_level_grids
-        for j in range(g):
-            x0 = v.min_lng + (v.max_lng - v.min_lng) * j / g
-            x1 = v.min_lng + (v.max_lng - v.min_lng) * (j + 1) / g
-            first = _area(
-                Grid,
-                box=(x0, v.min_lat, x1, v.max_lat),
-                village=v,
-                level=1,
-                name=f"{v.name}第{j + 1}网格",
-                code=f"{v.code}{j + 1:02d}",
-            )
-            firsts.append(first)
-    Grid.objects.bulk_create(firsts, batch_size=1000)
-    for first in firsts:
-        mid = (first.min_lat + first.max_lat) / 2
-        for k, (y0, y1) in enumerate(((first.min_lat, mid), (mid, first.max_lat))):
-            seconds.append(
-                _area(
+    villages = Village.objects.bulk_create(
+        [_area(Village, v.box, town=town, name=v.name, code=v.code, kind=v.kind) for v in spec.villages],
+        batch_size=BATCH,
+    )
+    grids: list[Grid | None] = [None] * len(spec.grids)
+    for level in (1, 2):
+        batch = []
+        for i, g in enumerate(spec.grids):
+            if g.level == level:
+                grids[i] = _area(
                     Grid,
-                    box=(first.min_lng, y0, first.max_lng, y1),
-                    village=first.village,
-                    parent=first,
-                    level=2,
-                    name=f"{first.name}{k + 1}组",
-                    code=f"{first.code}{k + 1}",
+                    g.box,
+                    village=villages[g.village],
+                    parent=None if g.parent is None else grids[g.parent],
+                    level=level,
+                    name=g.name,
+                    code=g.code,
                 )
-            )
-    Grid.objects.bulk_create(seconds, batch_size=1000)
-    leaves_by_village: dict[int, list[Grid]] = {}
-    for grid in seconds:
-        leaves_by_village.setdefault(grid.village_id, []).append(grid)
-
+                batch.append(grids[i])
+        Grid.objects.bulk_create(batch, batch_size=BATCH)
     Department.objects.bulk_create(
-        [
-            Department(
-                town=town, name=name, code=f"{town.code}{code}", phone=f"0579-8{rng.randrange(10**6):06d}"
-            )
-            for name, code in DEPARTMENTS
-        ]
+        [Department(town=town, name=name, code=code, phone=phone) for name, code, phone in spec.departments]
     )
 
-    households, people = [], []  # people: (household index, dict)
-    serial = 0
-    for v in villages:
-        leaves = leaves_by_village[v.pk]
-        for n in range(plan.households_per_village):
-            grid = leaves[n % len(leaves)]
-            head_name = _name(rng)
-            head_female = rng.random() < 0.2
-            h = Household(
-                town=town,
-                village=v,
-                grid=grid,
-                number=f"{n + 1:04d}",
-                head_name=head_name,
-                address=f"{v.name}{(n % len(leaves)) // 2 + 1}组{n // len(leaves) + 1}号",
-                latitude=round(rng.uniform(grid.min_lat, grid.max_lat), 6),
-                longitude=round(rng.uniform(grid.min_lng, grid.max_lng), 6),
-                **{flag: rng.random() < rate for flag, rate in FLAG_RATES.items()},
-            )
-            h.phone = _phone(rng)
-            households.append(h)
-            index = len(households) - 1
-            migrant_house = h.is_rented_to_migrants or rng.random() < 0.30
-            size = rng.choices([1, 2, 3, 4, 5], weights=[12, 30, 28, 20, 10])[0]
-            head_born = _birth(rng, 70, 90) if h.is_elderly_alone else _birth(rng, 28, 80)
-            members = [(head_name, "户主", head_female, head_born)]
-            if not h.is_elderly_alone:
-                if size >= 2:
-                    members.append((_name(rng), "配偶", not head_female, _birth(rng, 26, 80)))
-                for _c in range(max(0, size - 2)):
-                    female = rng.random() < 0.5
-                    members.append((_name(rng), "女" if female else "子", female, _birth(rng, 1, 40)))
-            for m_name, relation, female, born in members:
-                serial += 1
-                people.append((index, m_name, relation, female, born, migrant_house, serial))
-    Household.objects.bulk_create(households, batch_size=2000)
+    households = []
+    for h in spec.households:
+        household = Household(
+            town_id=town.pk,
+            village_id=villages[h.village].pk,
+            grid_id=grids[h.grid].pk,
+            number=h.number,
+            head_name=h.head_name,
+            address=h.address,
+            latitude=h.lat,
+            longitude=h.lng,
+            **h.flags,
+        )
+        household.phone = h.phone  # encrypts and computes the digest
+        households.append(household)
+    Household.objects.bulk_create(households, batch_size=BATCH)
 
-    # Each town its own region code, so that ID numbers never clash across a county.
-    residents, used_ids, region = [], set(), f"33{784 + t:04d}"
-    for index, m_name, relation, female, born, migrant_house, _serial in people:
-        household = households[index]
-        r = Resident(
-            town=town,
+    residents = []
+    for r in spec.residents:
+        household = households[r.household]
+        resident = Resident(
+            town_id=town.pk,
             village_id=household.village_id,
-            household=household,
-            name=m_name,
-            gender="female" if female else "male",
-            birth_date=born,
-            relation=relation,
-            residency="migrant" if migrant_house else "registered",
+            household_id=household.pk,
+            name=r.name,
+            gender=r.gender,
+            birth_date=r.birth_date,
+            relation=r.relation,
+            residency=r.residency,
         )
-        r.id_number = _id_number(rng, region, born, female, used_ids)
-        if born.year < 2010:
-            r.phone = _phone(rng)
-        residents.append(r)
-    Resident.objects.bulk_create(residents, batch_size=2000)
+        resident.id_number = r.id_number
+        resident.phone = r.phone
+        residents.append(resident)
+    Resident.objects.bulk_create(residents, batch_size=BATCH)
 
-    branches = []
-    for v in villages:
-        branches.append(PartyBranch(town=town, village=v, name=f"{v.name}党支部", kind="village"))
-        for first in [g for g in firsts if g.village_id == v.pk][:3]:
-            branches.append(
-                PartyBranch(town=town, village=v, grid=first, name=f"{first.name}党支部", kind="grid")
+    branches = PartyBranch.objects.bulk_create(
+        [
+            PartyBranch(
+                town_id=town.pk,
+                village_id=villages[b.village].pk,
+                grid_id=None if b.grid is None else grids[b.grid].pk,
+                name=b.name,
+                kind=b.kind,
             )
-    PartyBranch.objects.bulk_create(branches, batch_size=1000)
-    village_branch = {b.village_id: b for b in branches if b.kind == "village"}
-    grid_branches: dict[int, list[PartyBranch]] = {}
-    for b in branches:
-        if b.kind == "grid":
-            grid_branches.setdefault(b.village_id, []).append(b)
-
-    adults = [r for r in residents if r.residency == "registered" and r.birth_date.year <= 2004]
-    chosen = [r for r in adults if rng.random() < 0.045]
-    members = []
-    for r in chosen:
-        options = [village_branch[r.village_id], *grid_branches.get(r.village_id, [])]
-        members.append(
+            for b in spec.branches
+        ],
+        batch_size=BATCH,
+    )
+    members = PartyMember.objects.bulk_create(
+        [
             PartyMember(
-                town=town,
-                village_id=r.village_id,
-                resident=r,
-                branch=rng.choice(options),
-                joined_on=_birth(rng, 1, 40),
-                is_central_household=rng.random() < 0.2,
+                town_id=town.pk,
+                village_id=residents[m.resident].village_id,
+                resident_id=residents[m.resident].pk,
+                branch_id=branches[m.branch].pk,
+                joined_on=m.joined_on,
+                is_central_household=m.is_central_household,
             )
-        )
-    PartyMember.objects.bulk_create(members, batch_size=2000)
-    by_village: dict[int, list[Household]] = {}
-    for h in households:
-        by_village.setdefault(h.village_id, []).append(h)
+            for m in spec.members
+        ],
+        batch_size=BATCH,
+    )
     through = PartyMember.covered_households.through
-    links = []
-    for m in members:
-        for h in rng.sample(by_village[m.village_id], k=min(10, len(by_village[m.village_id]))):
-            links.append(through(partymember_id=m.pk, household_id=h.pk))
-    through.objects.bulk_create(links, batch_size=5000, ignore_conflicts=True)
-
-    plan.counts = {
-        "villages": len(villages),
-        "grids": len(firsts) + len(seconds),
-        "households": len(households),
-        "residents": len(residents),
-        "migrants": sum(r.residency == "migrant" for r in residents),
-        "party branches": len(branches),
-        "party members": len(members),
-        "departments": len(DEPARTMENTS),
-    }
+    through.objects.bulk_create(
+        [
+            through(partymember_id=member.pk, household_id=households[h].pk)
+            for member, m in zip(members, spec.members, strict=True)
+            for h in m.covered
+        ],
+        batch_size=5000,
+    )
     return town
+
+
+# ---------------------------------------------------------------------------------------
+# The command
+# ---------------------------------------------------------------------------------------
+
+DESCRIPTIONS = [
+    "三组路口排水沟堵塞，雨天积水",
+    "村委会旁垃圾桶破损",
+    "东头田埂边界有争议",
+    "独居老人家中漏雨",
+    "村道有坑洼，电动车易摔",
+    "路灯不亮已一周",
+    "有人在河边倾倒建筑垃圾",
+    "低保材料需要代办",
+]
+CASE_SCRIPTS = [
+    [],
+    ["claim"],
+    ["claim", "solve"],
+    ["claim", "solve", "confirm", "close"],
+    ["escalate"],
+    ["escalate", "assign"],
+    ["escalate", "assign", "accept"],
+    ["reject"],
+]
