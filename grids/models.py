@@ -44,8 +44,23 @@ class Area(GovernedModel):
             except geo.GeoError as exc:
                 raise ValidationError({"boundary": str(exc)}) from exc
             self.min_lng, self.min_lat, self.max_lng, self.max_lat = box
-            if self.centre_lat is None or self.centre_lng is None:
+            if self.centre_lat is None and self.centre_lng is None:
                 self.centre_lng, self.centre_lat = geo.centroid(self.boundary)
+            elif (
+                self.centre_lat is not None
+                and self.centre_lng is not None
+                and -90 <= self.centre_lat <= 90
+                and -180 <= self.centre_lng <= 180
+                and not geo.contains(self.boundary, self.centre_lng, self.centre_lat)
+            ):
+                # A centre kept from an older boundary would put the marker elsewhere.
+                raise ValidationError(
+                    {
+                        "centre_lat": _(
+                            "The centre must lie inside the boundary (leave it empty to compute it)."
+                        )
+                    }
+                )
         else:
             self.min_lat = self.max_lat = self.min_lng = self.max_lng = None
         if (self.centre_lat is None) != (self.centre_lng is None):
@@ -279,8 +294,11 @@ class Resident(PersonalDataMixin, GovernedModel):
             from .validators import id_number_facts
 
             facts = id_number_facts(self.id_number)
-            self.birth_date = self.birth_date or facts["birth_date"]
-            self.gender = self.gender or facts["gender"]
+            if self.birth_date and self.birth_date != facts["birth_date"]:
+                raise ValidationError({"birth_date": _("The date of birth differs from the ID number's.")})
+            if self.gender and self.gender != facts["gender"]:
+                raise ValidationError({"gender": _("The gender differs from the ID number's.")})
+            self.birth_date, self.gender = facts["birth_date"], facts["gender"]
 
 
 class PartyBranch(GovernedModel):

@@ -176,3 +176,30 @@ def test_point_in_polygon_respects_holes_and_multipolygons():
         "coordinates": [[square], [[[20, 20], [30, 20], [30, 30], [20, 30], [20, 20]]]],
     }
     assert geo.contains(multi, 25, 25) and not geo.contains(multi, 15, 15)
+
+
+def test_a_residents_birth_date_and_gender_must_agree_with_the_id_number(world, as_user):
+    client = as_user(world.users["office"])
+    number = make_id_number(9, born="19900202")  # sequence 009: odd, a man
+    base = {"household": world.household_a1.pk, "name": "核对", "id_number": number}
+    assert client.post("/api/v1/residents/", {**base, "gender": "female"}, format="json").json().keys() == {
+        "gender"
+    }
+    wrong_day = client.post("/api/v1/residents/", {**base, "birth_date": "1990-02-03"}, format="json")
+    assert wrong_day.status_code == 400 and "birth_date" in wrong_day.json()
+    ok = client.post("/api/v1/residents/", base, format="json")
+    assert ok.status_code == 201 and ok.json()["gender"] == "male" and ok.json()["birth_date"] == "1990-02-02"
+
+
+def test_a_centre_outside_a_new_boundary_is_refused(world, as_user):
+    client = as_user(world.users["office"])
+    moved = {"boundary": geo.rectangle(121.5, 31.5, 121.6, 31.6)}
+    grid = world.grid_a1
+    grid.centre_lat, grid.centre_lng = 30.005, 120.005
+    grid.save()
+    response = client.patch(f"/api/v1/grids/{grid.pk}/", moved, format="json")
+    assert response.status_code == 400 and "centre_lat" in response.json()
+    both = client.patch(
+        f"/api/v1/grids/{grid.pk}/", {**moved, "centre_lat": None, "centre_lng": None}, format="json"
+    )
+    assert both.status_code == 200 and both.json()["centre_lat"] == pytest.approx(31.55)
