@@ -80,8 +80,10 @@ def governed_update(*, instance: models.Model, data: dict, actor) -> models.Mode
 def live_dependants(instance: models.Model) -> list[str]:
     """Names of governed records that still hang off ``instance`` through a PROTECT key."""
     found = []
-    for rel in instance._meta.related_objects:
-        if rel.on_delete is not models.PROTECT or rel.many_to_many:
+    # Hidden relations too (related_name="+"): a membership's area, a record's town.
+    reverse = (f for f in instance._meta.get_fields(include_hidden=True) if f.auto_created and not f.concrete)
+    for rel in reverse:
+        if getattr(rel, "on_delete", None) is not models.PROTECT or rel.many_to_many:
             continue
         related = rel.related_model
         if not is_soft_deletable(related):
