@@ -147,7 +147,16 @@ def resolve_scope(user) -> Scope:
 
     scope = Scope(user_id=user.pk, is_superuser=user.is_superuser)
     rows = list(
-        Membership.objects.filter(user_id=user.pk, deleted_at__isnull=True).values(
+        # A membership reaches nothing through an area that has since been deleted.
+        Membership.objects.filter(
+            user_id=user.pk,
+            deleted_at__isnull=True,
+            town__deleted_at__isnull=True,
+            village__deleted_at__isnull=True,
+            grid__deleted_at__isnull=True,
+            department__deleted_at__isnull=True,
+            party_member__deleted_at__isnull=True,
+        ).values(
             "role",
             *AREA_VALUES,
             "department_id",

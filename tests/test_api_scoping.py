@@ -221,3 +221,10 @@ def test_locate_finds_the_most_specific_grid_in_scope(world, as_user):
         == 200
     )
     assert office.get("/api/v1/grids/locate/?lat=abc&lng=120").status_code == 400
+
+
+def test_a_membership_in_a_deleted_area_reaches_nothing(world, as_user):
+    from django.utils import timezone
+
+    world.dept_a.__class__.objects.filter(pk=world.dept_a.pk).update(deleted_at=timezone.now())
+    assert as_user(world.users["department"]).get("/api/v1/villages/").status_code == 403
