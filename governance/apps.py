@@ -7,4 +7,6 @@ class GovernanceConfig(AppConfig):
     verbose_name = _("Governance")
 
     def ready(self):
-        from . import policies  # noqa: F401  (registers the scoping contract)
+        from .scoping import autodiscover
+
+        autodiscover()  # each app's policies.py registers its part of the scoping contract

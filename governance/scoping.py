@@ -20,12 +20,24 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, Q, QuerySet
+from django.utils.module_loading import autodiscover_modules
 
 from .choices import Role
 
 VIEW, CHANGE = "view", "change"
 ALL_ROLES = frozenset(Role.values)
+# Short names of the roles, for the policies of every app.
+OFFICE, SUPERVISOR, CADRE, GRID_WORKER, DEPARTMENT, MEMBER, CLIENT = (
+    Role.TOWN_OFFICE,
+    Role.SUPERVISOR,
+    Role.VILLAGE_CADRE,
+    Role.GRID_WORKER,
+    Role.DEPARTMENT,
+    Role.PARTY_MEMBER,
+    Role.API_CLIENT,
+)
 
 
 @dataclass
@@ -66,11 +78,28 @@ class Policy:
     custom: Callable[[Scope, str], Q | None] | None = None
 
 
+Rule = Callable[[Scope, str], Q | None]
+
 _POLICIES: dict[type[Model], Policy] = {}
+_GRANTS: dict[type[Model], list[Rule]] = {}
 
 
 def register(model: type[Model], *, paths=(), view=(), change=(), custom=None) -> None:
+    """The rule of ``model``, declared once, in the ``policies.py`` of the model's app."""
+    if model in _POLICIES:
+        raise ImproperlyConfigured(f"A scoping policy for {model.__name__} is already registered")
     _POLICIES[model] = Policy(tuple(paths), frozenset(view), frozenset(change), custom)
+
+
+def grant(model: type[Model], rule: Rule) -> None:
+    """Widen ``model``'s rule from another app: the rows ``rule(scope, action)`` selects
+    are added to what the model's own policy gives (``None``: nothing more)."""
+    _GRANTS.setdefault(model, []).append(rule)
+
+
+def autodiscover() -> None:
+    """Import every installed app's ``policies`` module, which registers its rules."""
+    autodiscover_modules("policies")
 
 
 def policy_for(model: type[Model]) -> Policy:
@@ -198,8 +227,14 @@ def scope_q(model: type[Model], scope: Scope, action: str = VIEW) -> Q | None:
     if scope.is_superuser:
         return Q()
     if policy.custom is not None:
-        return policy.custom(scope, action)
-    return scope_q_paths(scope, action, paths=policy.paths, view=policy.view, change=policy.change)
+        q = policy.custom(scope, action)
+    else:
+        q = scope_q_paths(scope, action, paths=policy.paths, view=policy.view, change=policy.change)
+    for rule in _GRANTS.get(model, ()):
+        more = rule(scope, action)
+        if more is not None:
+            q = more if q is None else q | more
+    return q
 
 
 def scope_q_paths(scope: Scope, action: str, *, paths, view, change) -> Q | None:

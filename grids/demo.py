@@ -1,4 +1,5 @@
-"""The demo town (or a county of towns), generated and written; the seed_demo command runs it.
+"""The demo town (or a county of towns), generated and written, and a demo user per role:
+the demo steps ``hierarchy`` and ``users`` that ``seed_demo`` runs.
 
     python manage.py seed_demo                      # 花街镇: 60 villages, 900 grids, ~20,000 households
     python manage.py seed_demo --scale county       # 25 towns, for benchmarks
@@ -21,11 +22,16 @@ from __future__ import annotations
 import datetime
 import math
 import random
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.core.management.base import CommandError
 from django.db import transaction
 
+from governance import demo
+from governance.choices import Role
+from governance.models import Membership, User
 from grids import geo
 from grids.models import Department, Grid, Household, PartyBranch, PartyMember, Resident, Town, Village
 from grids.validators import id_number_check_digit
@@ -832,26 +838,133 @@ def write_town(spec: TownSpec) -> Town:
 
 
 # ---------------------------------------------------------------------------------------
-# The command
+# The demo steps (run by ``seed_demo``; see governance.demo)
 # ---------------------------------------------------------------------------------------
 
-DESCRIPTIONS = [
-    "三组路口排水沟堵塞，雨天积水",
-    "村委会旁垃圾桶破损",
-    "东头田埂边界有争议",
-    "独居老人家中漏雨",
-    "村道有坑洼，电动车易摔",
-    "路灯不亮已一周",
-    "有人在河边倾倒建筑垃圾",
-    "低保材料需要代办",
-]
-CASE_SCRIPTS = [
-    [],
-    ["claim"],
-    ["claim", "solve"],
-    ["claim", "solve", "confirm", "close"],
-    ["escalate"],
-    ["escalate", "assign"],
-    ["escalate", "assign", "accept"],
-    ["reject"],
-]
+
+def _hierarchy_arguments(parser) -> None:
+    parser.add_argument("--scale", choices=["town", "county"], default="town")
+    parser.add_argument("--towns", type=int, default=None, help="towns at county scale (default 25)")
+    parser.add_argument("--villages", type=int, default=60)
+    parser.add_argument(
+        "--grids-per-village", type=int, default=15, help="first- and second-level grids together"
+    )
+    parser.add_argument(
+        "--households-per-village", type=int, default=333, help="on average (villages differ)"
+    )
+
+
+@demo.step("hierarchy", arguments=_hierarchy_arguments)
+def build_hierarchy(run: demo.DemoRun) -> None:
+    """The towns, each generated and written whole; a town already there is skipped."""
+    options = run.options
+    n_towns = (options["towns"] or 25) if options["scale"] == "county" else 1
+    if not 1 <= n_towns <= MAX_TOWNS:
+        raise CommandError(f"--towns must be between 1 and {MAX_TOWNS}")
+    if not 1 <= options["grids_per_village"] <= 99:
+        raise CommandError("--grids-per-village must be between 1 and 99")
+    if options["villages"] < 1 or options["villages"] > 999 or options["households_per_village"] < 1:
+        raise CommandError("--villages must be between 1 and 999, --households-per-village at least 1")
+    codes = [town_code(i) for i in range(n_towns)]
+    for index, code in enumerate(codes):
+        progress = f"[{index + 1}/{n_towns}]"
+        if Town.objects.filter(code=code).exists():
+            run.write(f"{progress} town {code} is already there: nothing to build")
+            continue
+        plan = Plan(
+            seed=options["seed"],
+            town_index=index,
+            villages=options["villages"],
+            grids_per_village=options["grids_per_village"],
+            households_per_village=options["households_per_village"],
+        )
+        t0 = time.perf_counter()
+        spec = generate_town(plan)
+        t1 = time.perf_counter()
+        write_town(spec)
+        t2 = time.perf_counter()
+        counts = ", ".join(f"{k} {v:,}" for k, v in spec.counts().items())
+        run.write(
+            f"{progress} built {spec.name} ({spec.code}) in {t2 - t0:.1f} s "
+            f"(generate {t1 - t0:.1f} s, write {t2 - t1:.1f} s): {counts}"
+        )
+    towns = Town.objects.filter(code__in=codes)
+    run.built["towns"] = towns
+    residents = Resident.objects.filter(town__in=towns)
+    for label, count in [
+        ("towns", towns.count()),
+        ("villages", Village.objects.filter(town__in=towns).count()),
+        ("grids", Grid.objects.filter(village__town__in=towns).count()),
+        ("  first-level", Grid.objects.filter(village__town__in=towns, level=1).count()),
+        ("departments", Department.objects.filter(town__in=towns).count()),
+        ("households", Household.objects.filter(town__in=towns).count()),
+        ("residents", residents.count()),
+        ("  registered", residents.filter(residency="registered").count()),
+        ("  migrants", residents.filter(residency="migrant").count()),
+        ("party branches", PartyBranch.objects.filter(town__in=towns).count()),
+        ("party members", PartyMember.objects.filter(town__in=towns).count()),
+        (
+            "households covered",
+            PartyMember.covered_households.through.objects.filter(partymember__town__in=towns).count(),
+        ),
+    ]:
+        run.count(label, count)
+
+
+def _users_arguments(parser) -> None:
+    parser.add_argument("--password", default="demo12345")
+
+
+@demo.step("users", after=("hierarchy",), arguments=_users_arguments)
+@transaction.atomic
+def build_users(run: demo.DemoRun) -> None:
+    """One demo user per role in the first town (password reset on every run)."""
+    from guardian.shortcuts import assign_perm
+    from rest_framework.authtoken.models import Token
+
+    password = run.options["password"]
+    town = Town.objects.get(code=town_code(0))
+    village = Village.objects.filter(town=town).order_by("code").first()
+    grid = (
+        Grid.objects.filter(village=village, level=1, children__isnull=False).order_by("code").first()
+        or Grid.objects.filter(village=village, level=1).order_by("code").first()
+    )
+    department = Department.objects.get(town=town, name="社保所")
+    member = (
+        PartyMember.objects.filter(village=village).select_related("resident").order_by("id").first()
+        or PartyMember.objects.filter(town=town).select_related("resident").order_by("id").first()
+    )
+    users = [
+        ("admin", "superuser", None, None),
+        ("demo_office", Role.TOWN_OFFICE, "town", town),
+        ("demo_supervisor", Role.SUPERVISOR, "town", town),
+        ("demo_cadre", Role.VILLAGE_CADRE, "village", village),
+        ("demo_grid", Role.GRID_WORKER, "grid", grid),
+        ("demo_department", Role.DEPARTMENT, "department", department),
+        ("demo_member", Role.PARTY_MEMBER, "party_member", member),
+        ("demo_api", Role.API_CLIENT, "town", town),
+    ]
+    run.notes.append(f"\ndemo log-ins (password {password}):")
+    for username, role, area_field, area in users:
+        user, _ = User.objects.get_or_create(username=username)
+        user.is_superuser = role == "superuser"
+        user.is_staff = role in ("superuser", Role.TOWN_OFFICE, Role.SUPERVISOR, Role.VILLAGE_CADRE)
+        user.is_active = True
+        user.set_password(password)
+        user.save()
+        if area is not None:
+            # Exactly this one membership, whatever an earlier run or a person left.
+            fields = {name: None for name in ("town", "village", "grid", "department", "party_member")}
+            fields[area_field] = area
+            membership = Membership.objects.filter(user=user, role=role, deleted_at__isnull=True).first()
+            if membership is None:
+                membership = Membership(user=user, role=role)
+            for name, value in fields.items():
+                setattr(membership, name, value)
+            membership.full_clean()
+            membership.save()
+        run.notes.append(f"  {username:16s} {str(role):14s} {str(area) if area is not None else '—'}")
+    assign_perm("grids.view_personal_data", User.objects.get(username="demo_office"), town)
+    token = Token.objects.get_or_create(user=User.objects.get(username="demo_api"))[0].key
+    run.notes.append(f"  REST client token (Authorization: Token …): {token}")
+    run.built["users"] = {u.username: u for u in User.objects.filter(username__in=[u[0] for u in users])}
