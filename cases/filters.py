@@ -1,6 +1,5 @@
 import django_filters
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import OPEN_STATES
@@ -30,5 +29,4 @@ class CaseFilter(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         if value is None:
             return queryset
-        q = Q(state__in=OPEN_STATES, deadline__lt=timezone.now())
-        return queryset.filter(q) if value else queryset.exclude(q)
+        return queryset.overdue() if value else queryset.not_overdue()

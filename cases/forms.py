@@ -6,10 +6,10 @@ from grids.models import Department, Grid, Village
 
 from .choices import Move, Satisfaction, Source
 from .models import Case, CaseKind
+from .transitions import USER_MOVES
 
-PAGE_MOVES = [
-    m for m in Move.choices if m[0] not in ("report", "solve_on_spot", "rate", "supervise", "remind")
-]
+# The moves people make, from the state machine's table.
+PAGE_MOVES = [(move, Move(move).label) for move in USER_MOVES]
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import GovernedModel
@@ -76,6 +77,20 @@ class CaseKind(GovernedModel):
 
     def __str__(self):
         return self.name
+
+
+def overdue_q(now=None) -> Q:
+    """The one definition of overdue, as a query: open and past its deadline.
+    ``Case.is_overdue_at`` is the same rule for one loaded case."""
+    return Q(state__in=OPEN_STATES, deadline__lt=now or timezone.now())
+
+
+class CaseQuerySet(models.QuerySet):
+    def overdue(self, now=None):
+        return self.filter(overdue_q(now))
+
+    def not_overdue(self, now=None):
+        return self.exclude(overdue_q(now))
 
 
 class Case(PersonalDataMixin, GovernedModel):
@@ -189,12 +204,27 @@ class Case(PersonalDataMixin, GovernedModel):
             models.Index(fields=["department", "state"], name="case_department_state"),
         ]
 
+    objects = CaseQuerySet.as_manager()
+
     def __str__(self):
         return f"{self.tracking_number} {self.kind_id and self.kind.name or ''}".strip()
 
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    def is_overdue_at(self, now) -> bool:
+        """The rule of :func:`overdue_q` for this case."""
+        return self.state in OPEN_STATES and self.deadline is not None and self.deadline < now
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_overdue_at(timezone.now())
+
+    @property
+    def has_reporter_contact(self) -> bool:
+        """Whether the reporter left a way to reach them (an empty contact is stored empty)."""
+        return bool(self.reporter_contact_cipher)
 
     def clean(self):
         super().clean()
@@ -249,7 +279,8 @@ class CaseEvent(models.Model):
     Append-only: rows are inserted by the services and never changed."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
-    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    # Set by the service from its ``now``, which may lie in the past (imports, the demo).
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -318,7 +349,7 @@ class Rating(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="ratings")
     satisfaction = models.CharField(_("satisfaction"), max_length=16, choices=Satisfaction.choices)
     comment = models.TextField(_("comment"), blank=True, max_length=1000)
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(default=timezone.now)  # the service's ``now``, as CaseEvent.at
 
     class Meta:
         verbose_name = _("rating")

@@ -39,14 +39,64 @@ def channel(name: str):
     return import_string(path)()
 
 
+def deadline_text(deadline) -> str:
+    """A deadline as messages show it, in local time."""
+    return timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M") if deadline else ""
+
+
+def deadline_key(deadline) -> int:
+    """A deadline in a notification key: whole seconds since the epoch."""
+    return int(deadline.timestamp()) if deadline else 0
+
+
+def holder_recipient(case) -> str:
+    """Who holds the case now: its department at town level, its village, or the town."""
+    from .choices import Level
+
+    if case.level == Level.TOWN and case.department_id:
+        return f"department:{case.department_id}"
+    if case.level == Level.VILLAGE:
+        return f"village:{case.village_id}"
+    return f"town:{case.town_id}"
+
+
+def notification(tell, *, case, event=None) -> Notification:
+    """The row a move's ``tell`` (cases.transitions.Tell) writes for ``case``; the sweep
+    writes the same rows in SQL (cases.sweeps)."""
+    from .transitions import HOLDER
+
+    values = {
+        "number": case.tracking_number,
+        "state": case.get_state_display(),
+        "deadline": deadline_text(case.deadline),
+    }
+    fields = {
+        "event": event.pk if event is not None else "",
+        "case": case.pk,
+        "deadline": deadline_key(case.deadline),
+        "town": case.town_id,
+    }
+    return Notification(
+        case=case,
+        kind=tell.kind,
+        recipient=holder_recipient(case) if tell.recipient == HOLDER else tell.recipient.format(**fields),
+        body=" ".join(str(part) % values for part in tell.body),
+        key=tell.key.format(**fields),
+    )
+
+
+def deliver_after_commit() -> None:
+    from .tasks import deliver_notifications
+
+    transaction.on_commit(deliver_notifications.delay)
+
+
 def queue(rows: list[Notification]) -> None:
     """Insert notification rows once each (a repeated key is skipped); deliver after commit."""
     if not rows:
         return
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    from .tasks import deliver_notifications
-
-    transaction.on_commit(deliver_notifications.delay)
+    deliver_after_commit()
 
 
 def deliver_pending(limit: int = 10_000) -> int:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from governance import crypto
 
-from .choices import OPEN_STATES, CaseState
+from .choices import OPEN_STATES, CaseState, Move
 from .models import Case
 
 BOARD_CLOSED_DAYS = 30
@@ -71,6 +71,12 @@ def holder_name(case: Case) -> str:
     if case.claimed_by_id:
         return str(case.claimed_by)
     return ""
+
+
+def public_events(case: Case):
+    """The timeline the reporter and the public see: the moves, without the sweep's
+    bookkeeping (reminders, supervision flags)."""
+    return case.events.exclude(move__in=(Move.REMIND, Move.SUPERVISE)).order_by("at", "id")
 
 
 def case_by_tracking_number(number: str) -> Case | None:

@@ -1,6 +1,12 @@
-"""Writes to cases: report, every move, rating. Each is atomic, guarded against a
-concurrent move (compare-and-set on the state), and writes its event in the same
-transaction."""
+"""Writes to cases: report, every move, rating.
+
+A move is applied from its declaration in :mod:`cases.transitions` (the sweep applies
+the same declarations to sets of cases, :mod:`cases.sweeps`). Each write is atomic,
+guarded against a concurrent move (compare-and-set on the state and on the conditions
+the move was allowed under), and writes its event, periods and notifications in the same
+transaction. Every service takes ``now`` (default: the present) so imports and the demo
+can write the past.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,8 +23,20 @@ from governance.choices import AuditAction
 from governance.services import ensure_in_scope
 
 from . import notify, transitions
-from .choices import LEVEL_WORKING_DAYS, CaseState, Level, Move, NotificationKind, Satisfaction
-from .models import Case, CaseAttachment, CaseEvent, CasePeriod, Notification, Rating
+from .choices import LEVEL_WORKING_DAYS, CaseState, Level, Move, Satisfaction
+from .models import Case, CaseAttachment, CaseEvent, CasePeriod, Rating
+from .transitions import (
+    ACTOR,
+    NOTE,
+    NOW,
+    REPORTER,
+    TRANSITIONS,
+    Column,
+    Grant,
+    Param,
+    SystemActor,
+    Transition,
+)
 
 
 class MoveNotAllowed(Exception):
@@ -29,47 +48,44 @@ class MoveNotAllowed(Exception):
 
 
 def level_deadline(*, start: datetime.datetime, level: str, town_id: int) -> datetime.datetime:
+    """The end of the last working day a level has (LEVEL_WORKING_DAYS), on the town's calendar."""
     return workdays.deadline(start, LEVEL_WORKING_DAYS[level], town_id=town_id).at
 
 
-def _event(case, move, actor, from_state, to_state, note="", data=None) -> CaseEvent:
-    return CaseEvent.objects.create(
-        case=case,
-        actor=actor if getattr(actor, "pk", None) else None,
-        move=move,
-        from_state=from_state,
-        to_state=to_state,
-        note=note,
-        data=data or {},
-    )
+def _user(actor):
+    """The user recorded on events and as claimant or solver: none for the sweep and the
+    reporter, who are not users."""
+    return actor if getattr(actor, "pk", None) and not isinstance(actor, SystemActor) else None
 
 
-def _tell_reporter(case: Case, event: CaseEvent) -> None:
-    if not case.reporter_contact:
-        return
-    kind = NotificationKind.RATE_REQUEST if event.to_state == CaseState.SOLVED else NotificationKind.PROGRESS
-    body = _("Case %(number)s: %(state)s.") % {
-        "number": case.tracking_number,
-        "state": case.get_state_display(),
-    }
-    if kind == NotificationKind.RATE_REQUEST:
-        body += " " + _("Please rate the result with your tracking number.")
+def _tell(case: Case, event: CaseEvent | None, tells) -> None:
     notify.queue(
-        [Notification(case=case, kind=kind, recipient="reporter", body=body, key=f"event:{event.pk}")]
+        [
+            notify.notification(tell, case=case, event=event)
+            for tell in tells
+            if not tell.needs_contact or case.has_reporter_contact
+        ]
     )
 
 
 @transaction.atomic
 def case_report(
-    *, actor, data: dict, attachments=(), solved_on_spot: bool = False, solution: str = ""
+    *,
+    actor,
+    data: dict,
+    attachments=(),
+    solved_on_spot: bool = False,
+    solution: str = "",
+    now: datetime.datetime | None = None,
 ) -> Case:
     """Register a case at village level with its 3-working-day deadline, or record one
     solved on the spot (registered and solved in one step)."""
-    now = timezone.now()
+    stamped = now is not None
+    now = now or timezone.now()
     contact = data.pop("reporter_contact", "")
     case = Case(**data)
     case.reporter_contact = contact
-    case.reported_by = actor if getattr(actor, "pk", None) else None
+    case.reported_by = _user(actor)
     case.full_clean()
     case.deadline = level_deadline(start=now, level=Level.VILLAGE, town_id=case.town_id)
     if solved_on_spot:
@@ -78,6 +94,11 @@ def case_report(
         case.state, case.solved_at, case.solution = CaseState.SOLVED, now, solution
         case.solved_by = case.reported_by
     case.save()
+    if stamped:
+        # created_at / updated_at fill themselves in on save (auto_now_add, auto_now):
+        # a report written for the past says when it was made.
+        Case.objects.filter(pk=case.pk).update(created_at=now, updated_at=now)
+        case.created_at = case.updated_at = now
     CasePeriod.objects.create(
         case=case,
         level=Level.VILLAGE,
@@ -88,144 +109,224 @@ def case_report(
         met=True if solved_on_spot else None,
         outcome=Move.SOLVE_ON_SPOT if solved_on_spot else "",
     )
-    move = Move.SOLVE_ON_SPOT if solved_on_spot else Move.REPORT
-    event = _event(case, move, actor, "", case.state, note=solution)
+    event = CaseEvent.objects.create(
+        case=case,
+        at=now,
+        actor=case.reported_by,
+        move=Move.SOLVE_ON_SPOT if solved_on_spot else Move.REPORT,
+        from_state="",
+        to_state=case.state,
+        note=solution,
+    )
     for upload in attachments:
         CaseAttachment.objects.create(case=case, event=event, file=upload)
     audit.record(action=AuditAction.CREATE, instance=case, actor=actor, after=audit.snapshot(case))
-    if actor is not None and getattr(actor, "pk", None):
+    if _user(actor) is not None:
         ensure_in_scope(instance=case, actor=actor, action="view")
-    _tell_reporter(case, event)
+    tell = transitions.ASK_REPORTER_TO_RATE if solved_on_spot else transitions.TELL_REPORTER
+    _tell(case, event, [tell])
     return case
 
 
-def _close_period(case: Case, now, outcome: str) -> None:
-    period = CasePeriod.objects.filter(case=case, ended_at__isnull=True).first()
-    if period is not None:
-        period.ended_at, period.outcome = now, outcome
-        period.met = now <= period.deadline
-        period.save(update_fields=["ended_at", "outcome", "met"])
-
-
 @transaction.atomic
-def case_move(*, case: Case, move: str, actor, note: str = "", department=None, attachments=()) -> Case:
-    """Apply one move of the state machine for ``actor``.
+def case_move(
+    *,
+    case: Case,
+    move: str,
+    actor,
+    note: str = "",
+    department=None,
+    attachments=(),
+    now: datetime.datetime | None = None,
+) -> Case:
+    """Apply one move of the state machine for ``actor`` (a user, or transitions.SWEEP).
 
     The state change is a compare-and-set: of two people claiming at once, exactly one
     row update matches the old state; the other gets MoveNotAllowed (409).
     """
-    allowed = transitions.allowed_moves(case, actor)
-    if move not in allowed:
-        raise MoveNotAllowed(case, move, allowed)
-    t = transitions.TRANSITIONS[move]
-    if t.needs_note and not note.strip():
-        raise ValidationError({"note": _("Give a reason.")})
-    now = timezone.now()
-    from_state, to_state = case.state, transitions.target_state(case, move)
-    changes: dict = {"state": to_state, "updated_at": now}
-    if move == Move.CLAIM:
-        changes["claimed_by"] = actor
-    elif move == Move.ESCALATE:
-        changes.update(
-            level=Level.TOWN,
-            department=None,
-            deadline=level_deadline(start=now, level=Level.TOWN, town_id=case.town_id),
-        )
-    elif move == Move.ASSIGN:
-        if department is None:
+    now = now or timezone.now()
+    t = TRANSITIONS.get(move)
+    grant = transitions.grant_for(t, case, actor, now=now) if t is not None else None
+    if grant is None:
+        raise MoveNotAllowed(case, move, transitions.allowed_moves(case, actor, now=now))
+    return apply_move(
+        case,
+        t,
+        grant,
+        actor=actor,
+        note=note,
+        params={"department": department},
+        data={"department": department.pk} if department is not None else {},
+        attachments=attachments,
+        now=now,
+    )
+
+
+def _param(case: Case, spec: Param, params: dict):
+    value = params.get(spec.name, spec.default)
+    if spec.name == "department" and spec.required:
+        if value is None:
             raise ValidationError({"department": _("Choose the department.")})
-        if department.town_id != case.town_id or department.deleted_at is not None:
+        if value.town_id != case.town_id or value.deleted_at is not None:
             raise ValidationError({"department": _("Choose a department of the case's town.")})
-        changes["department"] = department
-    elif move == Move.SEND_BACK:
-        changes["department"] = None
-    elif move == Move.SOLVE:
-        if not note.strip():
-            raise ValidationError({"note": _("Say how it was solved.")})
-        changes.update(solved_at=now, solved_by=actor, solution=note)
-    elif move == Move.CLOSE:
-        changes["closed_at"] = now
-    elif move == Move.REOPEN:
-        changes.update(
-            closed_at=None,
-            solved_at=None,
-            solved_by=None,
-            satisfaction="",
-            deadline=level_deadline(start=now, level=case.level, town_id=case.town_id),
-        )
-    updated = Case.objects.filter(pk=case.pk, state=from_state, deleted_at__isnull=True).update(**changes)
-    if updated != 1:
+    elif spec.required and value in (None, ""):
+        raise ValidationError({spec.name: _("This field is required.")})
+    return spec.default if value is None else value
+
+
+def move_changes(
+    t: Transition,
+    *,
+    now: datetime.datetime,
+    deadline: datetime.datetime | None = None,
+    to_state: str | None = None,
+    user=None,
+    note: str = "",
+    values: dict | None = None,
+) -> dict:
+    """The case fields move ``t`` writes, for ``QuerySet.update``: the target state, the
+    level, the declared fields (another column as ``F``), the new deadline, updated_at.
+    The sweep writes these to a set of cases (cases.sweeps)."""
+    changes: dict = {}
+    if t.target is not None:
+        if to_state is None and callable(t.target):
+            raise ValueError(f"{t.move}: the target depends on the case")
+        changes["state"] = to_state or t.target
+    if t.level is not None:
+        changes["level"] = t.level
+    for name, spec in t.sets.items():
+        if spec is NOW:
+            changes[name] = now
+        elif spec is ACTOR:
+            changes[name] = user
+        elif spec is NOTE:
+            changes[name] = note
+        elif isinstance(spec, Param):
+            if values is None or spec.name not in values:
+                raise ValueError(f"{t.move}: {spec.name} is not given")
+            changes[name] = values[spec.name]
+        elif isinstance(spec, Column):
+            changes[name] = F(spec.name)
+        else:
+            changes[name] = spec
+    if t.new_deadline:
+        if deadline is None:
+            raise ValueError(f"{t.move}: a new deadline is needed")
+        changes["deadline"] = deadline
+    if not t.bookkeeping:
+        changes["updated_at"] = now
+    return changes
+
+
+def period_met(now: datetime.datetime) -> ExpressionWrapper:
+    """Whether the period that ends ``now`` met its deadline."""
+    return ExpressionWrapper(Q(deadline__gte=now), output_field=BooleanField())
+
+
+def apply_move(
+    case: Case,
+    t: Transition,
+    grant: Grant,
+    *,
+    actor,
+    now: datetime.datetime,
+    note: str = "",
+    params: dict | None = None,
+    data: dict | None = None,
+    attachments=(),
+) -> Case:
+    """Write move ``t``, allowed under ``grant``, to ``case``: what cases.sweeps writes
+    for a set of cases, for one. The caller has checked the grant."""
+    if t.note_required and not grant.note_optional and not note.strip():
+        raise ValidationError({"note": str(t.note_required)})
+    params = params or {}
+    user = _user(actor)
+    from_state, to_state = case.state, t.target_for(case)
+    values = {spec.name: _param(case, spec, params) for spec in t.sets.values() if isinstance(spec, Param)}
+    deadline = None
+    if t.new_deadline:
+        deadline = level_deadline(start=now, level=t.level or case.level, town_id=case.town_id)
+    changes = move_changes(
+        t, now=now, deadline=deadline, to_state=to_state, user=user, note=note, values=values
+    )
+    # Compare-and-set: the case is still in the state the move was allowed from, and
+    # still meets the grant's conditions (the sweep's: overdue, not yet flagged, …).
+    guard = Q(pk=case.pk, state=from_state, deleted_at__isnull=True)
+    for condition in grant.when:
+        guard &= condition.q(now)
+    if Case.objects.filter(guard).update(**changes) != 1:
         case.refresh_from_db()
-        raise MoveNotAllowed(case, move, transitions.allowed_moves(case, actor))
-    for name, value in changes.items():
+        raise MoveNotAllowed(case, t.move, transitions.allowed_moves(case, actor, now=now))
+    for name, value in [(n, getattr(case, v.name) if isinstance(v, F) else v) for n, v in changes.items()]:
         setattr(case, name, value)
-    if move in (Move.ESCALATE, Move.SOLVE, Move.REJECT):
-        _close_period(case, now, move)
-    if move == Move.ESCALATE:
-        CasePeriod.objects.create(case=case, level=Level.TOWN, started_at=now, deadline=case.deadline)
-    elif move in (Move.ASSIGN, Move.SEND_BACK):
-        CasePeriod.objects.filter(case=case, ended_at__isnull=True).update(department=changes["department"])
-    elif move == Move.REOPEN:
+
+    running = CasePeriod.objects.filter(case=case, ended_at__isnull=True)
+    if t.closes_period:
+        running.update(ended_at=now, outcome=t.move, met=period_met(now))
+    if t.opens_period:
         CasePeriod.objects.create(
             case=case,
             level=case.level,
-            started_at=now,
-            deadline=case.deadline,
             village_id=case.village_id if case.level == Level.VILLAGE else None,
             department_id=case.department_id,
+            started_at=now,
+            deadline=case.deadline,
         )
-    event = _event(
-        case,
-        move,
-        actor,
-        from_state,
-        to_state,
-        note=note,
-        data={"department": department.pk} if department is not None else {},
-    )
-    for upload in attachments:
-        CaseAttachment.objects.create(case=case, event=event, file=upload)
-    _tell_reporter(case, event)
+    if t.period_follows_department:
+        running.update(department_id=case.department_id)
+
+    event = None
+    if t.event:
+        event = CaseEvent.objects.create(
+            case=case,
+            at=now,
+            actor=user,
+            move=t.move,
+            from_state=from_state,
+            to_state=to_state,
+            note=note or str(grant.note),
+            data={**dict(getattr(actor, "event_data", ())), **(data or {})},
+        )
+        for upload in attachments:
+            CaseAttachment.objects.create(case=case, event=event, file=upload)
+    _tell(case, event, t.tells)
     return case
 
 
 @transaction.atomic
-def case_rate(*, case: Case, satisfaction: str, comment: str = "", actor=None) -> Rating:
-    """The reporter (by tracking number) rates a solved or closed case. Not satisfied
-    reopens it at the level that solved it."""
-    if case.state not in (CaseState.SOLVED, CaseState.CONFIRMED, CaseState.CLOSED):
+def case_rate(
+    *,
+    case: Case,
+    satisfaction: str,
+    comment: str = "",
+    now: datetime.datetime | None = None,
+) -> Rating:
+    """The reporter (by tracking number) rates a solved or closed case: the reporter's
+    moves of the table, rate, or reopen when not satisfied (back to the level that solved
+    it)."""
+    now = now or timezone.now()
+    if not transitions.can_be_rated(case):
         raise ValidationError({"satisfaction": _("Only a solved case can be rated.")})
     if satisfaction not in Satisfaction.values:
         raise ValidationError({"satisfaction": _("Choose satisfied, basically satisfied or not satisfied.")})
-    rating = Rating.objects.create(case=case, satisfaction=satisfaction, comment=comment)
-    now = timezone.now()
-    from_state = case.state
-    if satisfaction == Satisfaction.NOT_SATISFIED:
-        to_state = transitions.REOPEN_TARGET[case.level]
-        deadline = level_deadline(start=now, level=case.level, town_id=case.town_id)
-        updated = Case.objects.filter(pk=case.pk, state=from_state).update(
-            state=to_state,
-            satisfaction=satisfaction,
-            closed_at=None,
-            solved_at=None,
-            solved_by=None,
-            deadline=deadline,
-            updated_at=now,
+    t = TRANSITIONS[Move.REOPEN if satisfaction == Satisfaction.NOT_SATISFIED else Move.RATE]
+    grant = transitions.grant_for(t, case, REPORTER, now=now)
+    if grant is None:
+        raise ValidationError({"satisfaction": _("Only a solved case can be rated.")})
+    rating = Rating.objects.create(case=case, satisfaction=satisfaction, comment=comment, at=now)
+    try:
+        apply_move(
+            case,
+            t,
+            grant,
+            actor=REPORTER,
+            note=comment,
+            params={"satisfaction": satisfaction},
+            data={"rating": rating.pk},
+            now=now,
         )
-        if updated != 1:
-            raise ValidationError({"satisfaction": _("The case changed meanwhile; reload and rate again.")})
-        case.state, case.deadline, case.satisfaction = to_state, deadline, satisfaction
-        CasePeriod.objects.create(
-            case=case,
-            level=case.level,
-            started_at=now,
-            deadline=deadline,
-            village_id=case.village_id if case.level == Level.VILLAGE else None,
-            department_id=case.department_id,
-        )
-        _event(case, Move.REOPEN, actor, from_state, to_state, note=comment, data={"rating": rating.pk})
-    else:
-        Case.objects.filter(pk=case.pk).update(satisfaction=satisfaction, updated_at=now)
-        case.satisfaction = satisfaction
-        _event(case, Move.RATE, actor, from_state, from_state, note=comment, data={"rating": rating.pk})
+    except MoveNotAllowed:
+        raise ValidationError(
+            {"satisfaction": _("The case changed meanwhile; reload and rate again.")}
+        ) from None
     return rating

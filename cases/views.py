@@ -1,4 +1,4 @@
-"""Pages: the inbox of a village cadre or department handler, the town office's dispatch
+"""Pages: the inbox (the cases on which the user has a move), the town office's dispatch
 and overdue views, a case page with its timeline and next moves, reporting on a phone,
 and the public board and tracking pages."""
 
@@ -6,24 +6,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from governance.choices import Role
-from governance.scoping import resolve_scope, restrict
+from governance.scoping import restrict
 from grids.models import Town, Village
 
-from . import services
-from .choices import OPEN_STATES, CaseState
+from . import services, transitions
+from .choices import Move
 from .forms import MoveForm, RateForm, ReportForm
 from .models import Case
-from .selectors import board_cases, case_by_tracking_number, holder_name, short
-from .transitions import allowed_moves
+from .selectors import board_cases, case_by_tracking_number, holder_name, public_events, short
+from .transitions import allowed_moves, moves_q
 
 TABS = {
     "inbox": gettext_lazy("My inbox"),
@@ -33,35 +30,23 @@ TABS = {
 }
 
 
-def _inbox_filter(user) -> Q:
-    """What waits for this user: by role, the states they act on."""
-    scope = resolve_scope(user)
-    q = Q(pk__in=[])
-    if Role.VILLAGE_CADRE in scope.roles:
-        q |= Q(state__in=(CaseState.REGISTERED, CaseState.CLAIMED, CaseState.SOLVED))
-    if Role.DEPARTMENT in scope.roles:
-        q |= Q(state__in=(CaseState.ASSIGNED, CaseState.ACCEPTED), department_id__in=scope.ids("department"))
-    if Role.TOWN_OFFICE in scope.roles or scope.is_superuser:
-        q |= Q(state__in=(CaseState.ESCALATED, CaseState.SOLVED, CaseState.CONFIRMED))
-    if Role.GRID_WORKER in scope.roles:
-        q |= Q(reported_by_id=user.pk, state__in=OPEN_STATES)
-    return q
-
-
 @login_required
 def case_list(request):
-    tab = request.GET.get("tab", "inbox")
+    inbox = moves_q(request.user)
+    # Those who make no moves (grid workers, REST clients) start from what they see.
+    tab = request.GET.get("tab") or ("inbox" if inbox is not None else "all")
     if tab not in TABS:
         tab = "inbox"
     cases = restrict(Case.objects.select_related("kind", "village", "claimed_by", "department"), request.user)
     if tab == "inbox":
-        cases = cases.filter(_inbox_filter(request.user))
+        # The cases on which this user has a move: the state machine's table, as a query.
+        cases = cases.filter(inbox) if inbox is not None else cases.none()
     elif tab == "dispatch":
-        cases = cases.filter(state=CaseState.ESCALATED)
+        cases = cases.filter(state__in=sorted(transitions.TRANSITIONS[Move.ASSIGN].sources))
     elif tab == "overdue":
-        cases = cases.filter(state__in=OPEN_STATES, deadline__lt=timezone.now()).order_by("deadline")
+        cases = cases.overdue().order_by("deadline", "id")
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
-    return render(request, "cases/list.html", {"page": page, "tab": tab, "tabs": TABS, "now": timezone.now()})
+    return render(request, "cases/list.html", {"page": page, "tab": tab, "tabs": TABS})
 
 
 @login_required
@@ -69,7 +54,8 @@ def case_list(request):
 def case_detail(request, pk: int):
     case = get_object_or_404(
         restrict(
-            Case.objects.select_related("kind", "village", "grid", "claimed_by", "department"), request.user
+            Case.objects.select_related("kind", "town", "village", "grid", "claimed_by", "department"),
+            request.user,
         ),
         pk=pk,
     )
@@ -105,7 +91,6 @@ def case_detail(request, pk: int):
         "attachments": case.attachments.all(),
         "moves": moves,
         "form": form,
-        "now": timezone.now(),
     }
     return render(request, "cases/detail.html", context)
 
@@ -143,7 +128,7 @@ def board(request, scope: str, code: str):
         {"case": c, "description": short(c.description), "held_by": holder_name(c)}
         for c in board_cases(**filters)[:500]
     ]
-    return render(request, "cases/board.html", {"area": area, "rows": rows, "now": timezone.now()})
+    return render(request, "cases/board.html", {"area": area, "rows": rows})
 
 
 @require_http_methods(["GET", "POST"])
@@ -161,13 +146,13 @@ def track(request, number: str = ""):
         else:
             messages.success(request, _("Thank you for your rating."))
             return redirect("track", number=case.tracking_number)
-    events = case.events.exclude(move__in=("remind", "supervise")).order_by("at", "id") if case else []
     return render(
         request,
         "cases/track.html",
         {
             "case": case,
-            "events": events,
+            "events": public_events(case) if case else [],
+            "can_rate": case is not None and transitions.can_be_rated(case),
             "form": form,
             "number": number,
             "held_by": holder_name(case) if case else "",

@@ -6,7 +6,10 @@ from django.test import Client
 from cases import services
 from cases.choices import CaseState, Move
 from cases.models import Case
+from cases.transitions import USER_MOVES, allowed_moves
+from governance.scoping import restrict
 
+from .case_states import every_state, more_users
 from .test_cases import report
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +102,51 @@ def test_the_town_office_sees_escalated_cases_to_dispatch_and_reports_from_a_pho
         {"village": world.village_b1.pk, "source": "grid_report", "kind": case.kind_id, "description": "x"},
     )
     assert response.status_code == 200 and Case.objects.count() == before + 1
+
+
+def test_every_case_page_renders_for_everyone_who_sees_it_with_the_moves_they_have(world):
+    # given a case in each state at each level, and a user of each role
+    users = more_users(world)
+    cases = every_state(world, users)
+    for role, user in users.items():
+        client = logged_in(user)
+        visible = set(restrict(Case.objects.all(), user).values_list("id", flat=True))
+        for name, case in cases.items():
+            response = client.get(f"/cases/{case.pk}/")
+            if case.pk not in visible:
+                assert response.status_code == 404, (role, name)
+                continue
+            # then the page answers, overdue shows, and it offers exactly the user's moves
+            assert response.status_code == 200, (role, name)
+            body = response.content.decode()
+            moves = allowed_moves(Case.objects.get(pk=case.pk), user)
+            assert ('id="move-form"' in body) == bool(moves), (role, name)
+            offered = {m for m in USER_MOVES if f'<option value="{m}"' in body}
+            assert offered == set(moves), (role, name)
+            assert ('class="overdue"' in body) == case.is_overdue, (role, name)
+        for tab in ("inbox", "dispatch", "overdue", "all", ""):
+            assert client.get(f"/cases/?tab={tab}").status_code == 200, (role, tab)
+    for case in cases.values():
+        assert Client().get(f"/track/{case.tracking_number}/").status_code == 200
+    for code in (world.town_a.code, world.town_b.code):
+        page = Client().get(f"/board/town/{code}/")
+        assert page.status_code == 200
+    overdue_rows = Client().get(f"/board/town/{world.town_a.code}/").content.decode().count('class="overdue"')
+    assert overdue_rows == 2  # the case overdue in the village, and the one supervised
+
+
+def test_the_overdue_tab_and_filter_use_the_one_rule(world, as_user):
+    users = more_users(world)
+    cases = every_state(world, users)
+    overdue = {cases["overdue_village"].tracking_number, cases["supervised"].tracking_number}
+    page = logged_in(users["office"]).get("/cases/?tab=overdue").content.decode()
+    assert {c.tracking_number for c in cases.values() if c.tracking_number in page} == overdue
+    rows = as_user(users["office"]).get("/api/v1/cases/?overdue=true&page_size=100").json()["results"]
+    assert {r["tracking_number"] for r in rows} == overdue
+    rows = as_user(users["office"]).get("/api/v1/cases/?overdue=false&page_size=100").json()["results"]
+    assert not overdue & {r["tracking_number"] for r in rows} and rows
+    board = {
+        r["tracking_number"]: r["is_overdue"]
+        for r in Client().get(f"/api/v1/public/board/town/{world.town_a.code}/").json()["cases"]
+    }
+    assert {n for n, late in board.items() if late} == overdue

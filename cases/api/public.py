@@ -11,9 +11,8 @@ from rest_framework.views import APIView
 
 from grids.models import Town, Village
 
-from .. import services
-from ..choices import Move
-from ..selectors import board_cases, case_by_tracking_number, holder_name, short
+from .. import services, transitions
+from ..selectors import board_cases, case_by_tracking_number, holder_name, public_events, short
 from .serializers import RateSerializer
 
 
@@ -40,9 +39,7 @@ class BoardCaseSerializer(serializers.Serializer):
         return obj.state == "closed"
 
     def get_is_overdue(self, obj) -> bool:
-        from django.utils import timezone
-
-        return obj.is_open and obj.deadline is not None and obj.deadline < timezone.now()
+        return obj.is_overdue
 
 
 class PublicEventSerializer(serializers.Serializer):
@@ -58,11 +55,10 @@ class TrackSerializer(BoardCaseSerializer):
     satisfaction = serializers.CharField()
 
     def get_events(self, obj) -> list[dict]:
-        events = obj.events.exclude(move__in=(Move.REMIND, Move.SUPERVISE)).order_by("at", "id")
-        return PublicEventSerializer(events, many=True).data
+        return PublicEventSerializer(public_events(obj), many=True).data
 
     def get_can_rate(self, obj) -> bool:
-        return obj.state in ("solved", "confirmed", "closed")
+        return transitions.can_be_rated(obj)
 
 
 class PublicView(APIView):

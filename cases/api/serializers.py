@@ -7,7 +7,7 @@ from grids.validators import validate_phone
 
 from ..choices import Move, Satisfaction
 from ..models import Case, CaseEvent, CaseKind, CasePeriod
-from ..transitions import allowed_moves
+from ..transitions import USER_MOVES, allowed_moves
 
 
 class CaseKindSerializer(serializers.ModelSerializer):
@@ -99,11 +99,7 @@ class CaseDetailSerializer(CaseSerializer):
 
 
 class MoveSerializer(serializers.Serializer):
-    move = serializers.ChoiceField(
-        choices=[
-            m for m in Move.choices if m[0] not in ("report", "solve_on_spot", "rate", "supervise", "remind")
-        ]
-    )
+    move = serializers.ChoiceField(choices=[(move, Move(move).label) for move in USER_MOVES])
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
     department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(), required=False)
 
