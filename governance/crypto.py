@@ -15,6 +15,8 @@ from functools import cache
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
+from .text import normalise_number
+
 
 def _derive(label: str) -> bytes:
     return hashlib.sha256(f"{label}:{settings.SECRET_KEY}".encode()).digest()
@@ -37,7 +39,8 @@ def _hash_key() -> bytes:
 
 
 def normalise(value: str) -> str:
-    return "".join(value.split()).upper()
+    """The one form of a personal number that is stored, validated and digested."""
+    return normalise_number(value)
 
 
 def encrypt(value: str) -> str:

@@ -38,6 +38,10 @@ HOLIDAY_NAMES_ZH = {
 }
 
 
+class OutOfRange(ValueError):
+    """The count runs past the last date the calendar can hold (9999-12-31)."""
+
+
 @dataclass
 class Deadline:
     start: datetime.datetime
@@ -94,6 +98,15 @@ def deadline(start: datetime.datetime, working_days: int, *, town_id: int | None
     """
     if not 0 <= working_days <= MAX_WORKING_DAYS:
         raise ValueError(f"working_days must be between 0 and {MAX_WORKING_DAYS}")
+    try:
+        return _deadline(start, working_days, town_id)
+    except OverflowError as exc:
+        raise OutOfRange(
+            _("No deadline can be counted from this date: it would fall past the end of the calendar.")
+        ) from exc
+
+
+def _deadline(start: datetime.datetime, working_days: int, town_id: int | None) -> Deadline:
     local = _aware(start)
     day = local.date()
     # A generous window: n working days never span more than twice n plus a holiday week.

@@ -11,7 +11,7 @@ from governance.personal import PersonalDataMixin
 
 from . import geo
 from .choices import HOUSEHOLD_FLAGS, BranchKind, Gender, Residency, VillageKind
-from .validators import validate_area_code, validate_id_number
+from .validators import validate_area_code, validate_id_number, validate_latitude, validate_longitude
 
 
 class Area(GovernedModel):
@@ -21,8 +21,12 @@ class Area(GovernedModel):
     name = models.CharField(_("name"), max_length=64)
     code = models.CharField(_("code"), max_length=32, unique=True, validators=[validate_area_code])
     boundary = models.JSONField(_("boundary (GeoJSON)"), null=True, blank=True)
-    centre_lat = models.FloatField(_("centre latitude"), null=True, blank=True)
-    centre_lng = models.FloatField(_("centre longitude"), null=True, blank=True)
+    centre_lat = models.FloatField(
+        _("centre latitude"), null=True, blank=True, validators=[validate_latitude]
+    )
+    centre_lng = models.FloatField(
+        _("centre longitude"), null=True, blank=True, validators=[validate_longitude]
+    )
     # The bounding box is derived from the boundary; it narrows a point lookup to a few
     # candidate rows in the database before the exact polygon test.
     min_lat = models.FloatField(null=True, blank=True, editable=False)
@@ -65,10 +69,7 @@ class Area(GovernedModel):
             self.min_lat = self.max_lat = self.min_lng = self.max_lng = None
         if (self.centre_lat is None) != (self.centre_lng is None):
             raise ValidationError({"centre_lng": _("Give both latitude and longitude, or neither.")})
-        if self.centre_lat is not None and not (-90 <= self.centre_lat <= 90):
-            raise ValidationError({"centre_lat": _("Latitude must be between -90 and 90.")})
-        if self.centre_lng is not None and not (-180 <= self.centre_lng <= 180):
-            raise ValidationError({"centre_lng": _("Longitude must be between -180 and 180.")})
+        # The range of each is the fields' own validators' (clean_fields).
 
 
 class Town(Area):
@@ -211,8 +212,8 @@ class Household(PersonalDataMixin, GovernedModel):
     is_hotline_caller = models.BooleanField(HOUSEHOLD_FLAGS["is_hotline_caller"], default=False)
     is_elderly_alone = models.BooleanField(HOUSEHOLD_FLAGS["is_elderly_alone"], default=False)
     is_rented_to_migrants = models.BooleanField(HOUSEHOLD_FLAGS["is_rented_to_migrants"], default=False)
-    latitude = models.FloatField(_("latitude"), null=True, blank=True)
-    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True, validators=[validate_latitude])
+    longitude = models.FloatField(_("longitude"), null=True, blank=True, validators=[validate_longitude])
 
     class Meta:
         verbose_name = _("household")

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from governance import audit, crypto
 from governance.choices import AuditAction
 from governance.scoping import CHANGE, can, can_see_personal, restrict
+from governance.text import has_control_characters
 
 from .choices import HOUSEHOLD_FLAGS, Gender, Residency
 from .models import Grid, Household, Resident
@@ -131,6 +132,11 @@ class ChoiceWordField(forms.Field):
         raise ValidationError(gettext_lazy("Not one of: %(words)s") % {"words": "/".join(self.words)})
 
 
+def reject_control_characters(value) -> None:
+    if isinstance(value, str) and has_control_characters(value):
+        raise ValidationError(gettext_lazy("Remove the control character (such as NUL) from this cell."))
+
+
 class RowForm(forms.Form):
     """One row of the file, cleaned: the same field messages as the API and admin."""
 
@@ -149,6 +155,8 @@ class RowForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in HOUSEHOLD_FLAGS:
             self.fields[name] = FlagField(required=False)
+        for form_field in self.fields.values():
+            form_field.validators.append(reject_control_characters)
 
     def clean_id_number(self):
         return crypto.normalise(self.cleaned_data["id_number"])
@@ -163,6 +171,27 @@ def _cell(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # Excel turns 户号 "12" into 12.0
     return str(value).strip()
+
+
+def _csv_table(text: str):
+    """The CSV's rows as lists of cells; a row the csv module cannot read (a cell over its
+    128 KiB limit, broken quoting) is a file error naming the row, not a 500."""
+    reader = csv.reader(io.StringIO(text))
+    number = 0
+    while True:
+        number += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise TransferError(
+                    _("Row %(row)d: a cell is longer than %(limit)d characters; no column takes that much.")
+                    % {"row": number, "limit": csv.field_size_limit()}
+                ) from exc
+            raise TransferError(_("Row %(row)d cannot be read as CSV.") % {"row": number}) from exc
+        yield [_cell(v) for v in row]
 
 
 def read_rows(data: bytes, filename: str) -> list[tuple[int, dict]]:
@@ -185,7 +214,7 @@ def read_rows(data: bytes, filename: str) -> list[tuple[int, dict]]:
                 continue
         else:
             raise TransferError(_("The CSV file is neither UTF-8 nor GBK text."))
-        table = ([_cell(v) for v in row] for row in csv.reader(io.StringIO(text)))
+        table = _csv_table(text)
     else:
         raise TransferError(_("Upload a .csv or .xlsx file."))
     header = next(table, None)

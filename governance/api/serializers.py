@@ -44,6 +44,10 @@ class PersonalField(serializers.CharField):
     def get_attribute(self, instance):
         return instance
 
+    def to_internal_value(self, data):
+        # Full-width digits and spaces normalised before the validators and the digest.
+        return crypto.normalise(super().to_internal_value(data))
+
     def to_representation(self, instance):
         value = getattr(instance, self.source)
         if not value:

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import workdays
+from ..filters import IntegerFilter
 from ..models import AuditEntry, CalendarDay, CalendarYear, Membership
 from ..scoping import resolve_scope
 from .serializers import ChoiceDisplayField, ScopedModelSerializer
@@ -47,9 +48,12 @@ class DeadlineView(APIView):
             and not request.user.is_superuser
         ):
             raise serializers.ValidationError({"town": [_("Not one of your towns.")]})
-        result = workdays.deadline(
-            params.validated_data["start"], params.validated_data["working_days"], town_id=town_id
-        )
+        try:
+            result = workdays.deadline(
+                params.validated_data["start"], params.validated_data["working_days"], town_id=town_id
+            )
+        except workdays.OutOfRange as exc:
+            raise serializers.ValidationError({"start": [str(exc)]}) from exc
         data = {
             "start": result.start,
             "working_days": result.working_days,
@@ -70,7 +74,7 @@ class CalendarDaySerializer(ScopedModelSerializer):
 
 
 class CalendarDayFilter(django_filters.FilterSet):
-    year = django_filters.NumberFilter(field_name="date__year")
+    year = IntegerFilter(field_name="date__year", min_value=1, max_value=9999, label=_("year"))
     national = django_filters.BooleanFilter(field_name="town", lookup_expr="isnull")
 
     class Meta:
