@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import workdays
 from .admin_base import ReadOnlyAdmin, ScopedModelAdmin
+from .api.views import NATIONWIDE_SUPERUSER_ONLY
 from .models import AuditEntry, CalendarDay, CalendarYear, Membership, User
 
 admin.site.site_header = _("Village grid governance")
@@ -74,6 +75,14 @@ class CalendarDayAdmin(ScopedModelAdmin):
     def changelist_view(self, request, extra_context=None):
         _warn_uncovered(request, self)
         return super().changelist_view(request, extra_context)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if not request.user.is_superuser and "town" in form.base_fields:
+            # Nationwide days are a superuser's: a town office enters its own town's.
+            form.base_fields["town"].required = True
+            form.base_fields["town"].help_text = NATIONWIDE_SUPERUSER_ONLY
+        return form
 
 
 @admin.register(CalendarYear)

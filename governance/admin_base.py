@@ -1,7 +1,7 @@
 """The base of every ModelAdmin: the same scoping and services as the API."""
 
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 
 from .scoping import CHANGE, VIEW, can, policy_for, restrict
 from .services import governed_create, governed_delete, governed_update, live_dependants
@@ -68,7 +68,16 @@ class ScopedModelAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            governed_update(instance=obj, data={}, actor=request.user)
+            # Only what the form changed goes to the service, which applies it to the
+            # row under its lock (another person's concurrent change of another field
+            # stays). Personal data typed in full is set on the instance by the form.
+            data = {
+                name: getattr(obj, name)
+                for name in form.changed_data
+                if name in form.fields and hasattr(obj, name) and not _is_m2m(obj, name)
+            }
+            saved = governed_update(instance=obj, data=data, actor=request.user)
+            obj.__dict__.update({f.attname: getattr(saved, f.attname) for f in obj._meta.concrete_fields})
         else:
             # The form has filled the instance; the service validates, saves and audits it.
             data = {
@@ -94,6 +103,14 @@ class ScopedModelAdmin(admin.ModelAdmin):
             for names in live_dependants(obj):
                 protected.append(f"{obj}: {names}")
         return [str(o) for o in objs], counts, perms_needed, protected
+
+
+def _is_m2m(obj, name: str) -> bool:
+    """Many-to-many fields are saved by the form's save_m2m after save_model."""
+    try:
+        return obj._meta.get_field(name).many_to_many
+    except FieldDoesNotExist:  # a form field that is not a model field (a personal number)
+        return False
 
 
 def _is_scoped(model) -> bool:

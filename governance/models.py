@@ -221,7 +221,12 @@ class CalendarYear(models.Model):
 
 class CalendarDay(models.Model):
     """A day that differs from the plain weekday rule: a holiday, a make-up working day,
-    a local closure or a correction. ``town`` empty means nationwide."""
+    a local closure or a correction. ``town`` empty means nationwide.
+
+    Nationwide days move every town's deadlines: only a superuser changes them; a town
+    office keeps its own town's days (governance/policies.py). A day is never deleted
+    for real: ``deleted_at`` keeps it, with its trail, out of every count.
+    """
 
     date = models.DateField(_("date"))
     is_workday = models.BooleanField(_("working day"))
@@ -236,6 +241,7 @@ class CalendarDay(models.Model):
         verbose_name=_("town"),
         help_text=_("Leave empty for a nationwide day; set for a local closure or correction."),
     )
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("calendar day")
@@ -244,13 +250,13 @@ class CalendarDay(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["date"],
-                condition=Q(town__isnull=True),
+                condition=Q(town__isnull=True, deleted_at__isnull=True),
                 name="calendar_day_national_unique",
                 violation_error_message=_("This date is already in the nationwide calendar."),
             ),
             models.UniqueConstraint(
                 fields=["date", "town"],
-                condition=Q(town__isnull=False),
+                condition=Q(town__isnull=False, deleted_at__isnull=True),
                 name="calendar_day_town_unique",
                 violation_error_message=_("This date is already in this town's calendar."),
             ),

@@ -16,6 +16,8 @@ def _personal_property(name: str) -> property:
 
     def setter(self, value) -> None:
         value = crypto.normalise(value or "")
+        if getattr(self, cipher) and getter(self) == value:
+            return  # the same number: keep the ciphertext, so nothing reads as changed
         token = crypto.encrypt(value)
         setattr(self, cipher, token)
         setattr(self, digest, crypto.digest(value))

@@ -51,14 +51,15 @@ register(User, custom=_user_rule)
 
 
 def _calendar_rule(scope: Scope, action: str) -> Q | None:
-    """Every signed-in user reads the calendar (deadlines depend on it); the town office
-    enters the official schedule and its own town's closures and corrections."""
+    """Every signed-in user reads the calendar (deadlines depend on it); a town office
+    keeps its own town's closures and corrections. Nationwide days (town empty) move
+    every town's deadlines: only a superuser changes them (scope_q gives superusers all)."""
     if scope.user_id is None:
         return None
     towns = sorted(scope.ids("town"))
     if action == CHANGE:
         offices = sorted(scope.ids("town", [OFFICE]))
-        return Q(town__isnull=True) | Q(town_id__in=offices) if offices else None
+        return Q(town_id__in=offices) if offices else None
     return Q(town__isnull=True) | Q(town_id__in=towns)
 
 

@@ -52,29 +52,52 @@ def governed_create(*, model: type[models.Model], data: dict, actor) -> models.M
     return instance
 
 
+def _column_values(instance: models.Model) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
 @transaction.atomic
 def governed_update(*, instance: models.Model, data: dict, actor) -> models.Model:
-    # Lock the row: two people editing at once are applied one after the other.
-    type(instance)._default_manager.select_for_update().filter(pk=instance.pk).first()
-    before = audit.snapshot(type(instance)._default_manager.get(pk=instance.pk))
-    m2m = _apply(instance, data)
-    instance.full_clean()
-    instance.save()
+    """Apply ``data`` to the row as it is under the lock and save only what changed.
+
+    Two people editing at once are applied one after the other, and neither loses the
+    other's change: the row is read again under ``select_for_update`` (the caller's copy
+    may be stale), ``data`` is applied to that fresh copy, and only the columns that
+    differ afterwards (with those ``clean()`` derives from them) are written.
+    """
+    model = type(instance)
+    locked = model._default_manager.select_for_update().get(pk=instance.pk)
+    before = audit.snapshot(locked)
+    columns_before = _column_values(locked)
+    m2m = _apply(locked, data)
+    locked.full_clean()
+    changed = [name for name, value in _column_values(locked).items() if columns_before[name] != value]
+    if changed:
+        if any(f.attname == "updated_at" for f in model._meta.concrete_fields):
+            changed.append("updated_at")
+        locked.save(update_fields=changed)
     extra = {}
     for name, value in m2m.items():
-        manager = getattr(instance, name)
+        manager = getattr(locked, name)
         old = sorted(manager.values_list("pk", flat=True))
         manager.set(value)
         new = sorted(obj.pk for obj in value)
         if old != new:
             extra[name] = [old, new]
-    after = audit.snapshot(instance)
+    # Records that copy this one's place in the hierarchy (a household's residents copy
+    # its village and town) follow it in the same transaction.
+    sync = getattr(locked, "sync_descendants", None)
+    if changed and sync is not None:
+        moved = sync()
+        if moved:
+            extra["moved_with_it"] = moved
+    after = audit.snapshot(locked)
     if audit.diff(before, after) or extra:
         audit.record(
-            action=AuditAction.UPDATE, instance=instance, actor=actor, before=before, after=after, extra=extra
+            action=AuditAction.UPDATE, instance=locked, actor=actor, before=before, after=after, extra=extra
         )
-    ensure_in_scope(instance=instance, actor=actor)
-    return instance
+    ensure_in_scope(instance=locked, actor=actor)
+    return locked
 
 
 def live_dependants(instance: models.Model) -> list[str]:
@@ -103,16 +126,12 @@ def is_soft_deletable(model: type[models.Model]) -> bool:
 def governed_delete(*, instance: models.Model, actor) -> None:
     """Soft delete: the row stays with its history; for every user it is gone.
 
-    Configuration without a ``deleted_at`` column (calendar days) is deleted for real,
-    with its last state kept in the trail.
+    Nothing governed is deleted for real, so a model without ``deleted_at`` cannot be
+    deleted through here at all.
     """
     ensure_in_scope(instance=instance, actor=actor)
     if not is_soft_deletable(type(instance)):
-        audit.record(
-            action=AuditAction.DELETE, instance=instance, actor=actor, before=audit.snapshot(instance)
-        )
-        instance.delete()
-        return
+        raise PermissionDenied(_("This record cannot be deleted."))
     blockers = live_dependants(instance)
     if blockers:
         raise ValidationError(
@@ -122,5 +141,8 @@ def governed_delete(*, instance: models.Model, actor) -> None:
         )
     before = audit.snapshot(instance)
     instance.deleted_at = timezone.now()
-    instance.save(update_fields=["deleted_at", "updated_at"])
+    fields = ["deleted_at"]
+    if any(f.attname == "updated_at" for f in type(instance)._meta.concrete_fields):
+        fields.append("updated_at")
+    instance.save(update_fields=fields)
     audit.record(action=AuditAction.DELETE, instance=instance, actor=actor, before=before)

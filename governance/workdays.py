@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .choices import CalendarDayKind, CalendarSource
@@ -69,7 +70,7 @@ class CalendarView:
 
     def __init__(self, first: datetime.date, last: datetime.date, town_id: int | None = None):
         self.first, self.last = first, last
-        rows = CalendarDay.objects.filter(date__gte=first, date__lte=last).filter(
+        rows = CalendarDay.objects.filter(date__gte=first, date__lte=last, deleted_at__isnull=True).filter(
             Q(town__isnull=True) | Q(town_id=town_id) if town_id else Q(town__isnull=True)
         )
         national: dict[datetime.date, bool] = {}
@@ -224,7 +225,10 @@ def load_schedule(text: str, *, year: int, note: str = "") -> int:
         errors.append(_("a date appears more than once"))
     if errors:
         raise CalendarFileError(errors)
-    CalendarDay.objects.filter(town__isnull=True, date__year=year).delete()
+    # The year's earlier nationwide days are kept, deleted, beside the new ones.
+    CalendarDay.objects.filter(town__isnull=True, date__year=year, deleted_at__isnull=True).update(
+        deleted_at=timezone.now()
+    )
     CalendarDay.objects.bulk_create(rows)
     CalendarYear.objects.update_or_create(
         year=year, defaults={"source": CalendarSource.FILE, "note": note[:200]}

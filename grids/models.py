@@ -4,6 +4,7 @@ party branches and party members."""
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import GovernedModel
@@ -104,6 +105,19 @@ class Village(Area):
             )
         ]
 
+    def sync_descendants(self) -> dict[str, int]:
+        """After a move to another town: everything below that copies the town follows
+        (called by governance.services.governed_update in the same transaction)."""
+        return _follow(
+            [
+                Household.objects.filter(village_id=self.pk),
+                Resident.objects.filter(village_id=self.pk),
+                PartyBranch.objects.filter(village_id=self.pk),
+                PartyMember.objects.filter(village_id=self.pk),
+            ],
+            town_id=self.town_id,
+        )
+
 
 class Grid(Area):
     """A grid (网格). First-level grids belong to a village; second-level grids (per
@@ -161,6 +175,65 @@ class Grid(Area):
             self.level = 2
         else:
             self.level = 1
+        self._check_move()
+
+    def _check_move(self) -> None:
+        """A grid moved to another village takes its sub-grids and households along;
+        refuse the move when their names or numbers are already taken there."""
+        if not (self.pk and self.village_id):
+            return
+        old_village = Grid.objects.filter(pk=self.pk).values_list("village_id", flat=True).first()
+        if old_village in (None, self.village_id):
+            return
+        ids = [self.pk, *Grid.objects.filter(parent_id=self.pk).values_list("pk", flat=True)]
+        taken = Household.objects.filter(village_id=self.village_id, deleted_at__isnull=True).values("number")
+        numbers = sorted(
+            Household.objects.filter(grid_id__in=ids, deleted_at__isnull=True, number__in=taken).values_list(
+                "number", flat=True
+            )
+        )
+        if numbers:
+            raise ValidationError(
+                {
+                    "village": _("That village already has households numbered %(numbers)s.")
+                    % {"numbers": ", ".join(numbers[:10])}
+                }
+            )
+        taken = Grid.objects.filter(village_id=self.village_id, deleted_at__isnull=True).values("name")
+        names = sorted(
+            Grid.objects.filter(parent_id=self.pk, deleted_at__isnull=True, name__in=taken).values_list(
+                "name", flat=True
+            )
+        )
+        if names:
+            raise ValidationError(
+                {
+                    "village": _("That village already has grids named %(names)s.")
+                    % {"names": ", ".join(names)}
+                }
+            )
+
+    def sync_descendants(self) -> dict[str, int]:
+        """After a move to another village: its second-level grids, their households,
+        residents, party members and grid party branches follow (called by
+        governance.services.governed_update in the same transaction), so the old
+        village's cadre no longer reaches them."""
+        moved = _follow([Grid.objects.filter(parent_id=self.pk)], village_id=self.village_id)
+        ids = [self.pk, *Grid.objects.filter(parent_id=self.pk).values_list("pk", flat=True)]
+        town_id = Village.objects.filter(pk=self.village_id).values_list("town_id", flat=True).get()
+        moved.update(
+            _follow(
+                [
+                    Household.objects.filter(grid_id__in=ids),
+                    Resident.objects.filter(household__grid_id__in=ids),
+                    PartyMember.objects.filter(resident__household__grid_id__in=ids),
+                    PartyBranch.objects.filter(grid_id__in=ids),
+                ],
+                village_id=self.village_id,
+                town_id=town_id,
+            )
+        )
+        return moved
 
 
 class Department(GovernedModel):
@@ -241,6 +314,18 @@ class Household(PersonalDataMixin, GovernedModel):
             self.village_id = self.grid.village_id
             self.town_id = self.grid.village.town_id
 
+    def sync_descendants(self) -> dict[str, int]:
+        """After a move to a grid of another village: its residents and their party
+        member records follow (called by governed_update in the same transaction)."""
+        return _follow(
+            [
+                Resident.objects.filter(household_id=self.pk),
+                PartyMember.objects.filter(resident__household_id=self.pk),
+            ],
+            village_id=self.village_id,
+            town_id=self.town_id,
+        )
+
 
 class Resident(PersonalDataMixin, GovernedModel):
     """A person (人), registered (常住) or migrant (外来人口). The ID number and phone are
@@ -300,6 +385,14 @@ class Resident(PersonalDataMixin, GovernedModel):
             if self.gender and self.gender != facts["gender"]:
                 raise ValidationError({"gender": _("The gender differs from the ID number's.")})
             self.birth_date, self.gender = facts["birth_date"], facts["gender"]
+
+    def sync_descendants(self) -> dict[str, int]:
+        """After a move to a household of another village: the party member record follows."""
+        return _follow(
+            [PartyMember.objects.filter(resident_id=self.pk)],
+            village_id=self.village_id,
+            town_id=self.town_id,
+        )
 
 
 class PartyBranch(GovernedModel):
@@ -381,3 +474,18 @@ class PartyMember(GovernedModel):
             self.town_id = self.resident.town_id
         if self.branch_id and self.resident_id and self.branch.town_id != self.resident.town_id:
             raise ValidationError({"branch": _("The branch must be in the member's town.")})
+
+
+def _follow(querysets, **copies) -> dict[str, int]:
+    """Set the copied area columns (``village_id``, ``town_id``) on the rows of each
+    queryset that still hold other values; the number moved, by model, for the trail."""
+    moved = {}
+    now = timezone.now()
+    for queryset in querysets:
+        differs = models.Q()
+        for name, value in copies.items():
+            differs |= ~models.Q(**{name: value})
+        count = queryset.filter(differs).update(**copies, updated_at=now)
+        if count:
+            moved[queryset.model._meta.model_name] = count
+    return moved

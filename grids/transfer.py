@@ -365,6 +365,8 @@ def _resident_for(row, household, actor) -> tuple[Resident, bool]:
         resident.phone = row["phone"]
     resident.full_clean()
     resident.save()
+    if not is_new:
+        resident.sync_descendants()  # moved to a household of another village: its member record follows
     return resident, is_new
 
 

@@ -13,6 +13,10 @@ from ..scoping import resolve_scope
 from .serializers import ChoiceDisplayField, ScopedModelSerializer
 from .viewsets import ScopedModelViewSet, ScopedReadOnlyViewSet
 
+NATIONWIDE_SUPERUSER_ONLY = _(
+    "Nationwide days move every town's deadlines and are changed by a superuser only; choose your town."
+)
+
 
 class DeadlineQuerySerializer(serializers.Serializer):
     start = serializers.DateTimeField(label=_("start"))
@@ -71,6 +75,14 @@ class CalendarDaySerializer(ScopedModelSerializer):
     class Meta:
         model = CalendarDay
         fields = ["id", "date", "is_workday", "kind", "kind_display", "name", "town"]
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        request = self.context.get("request")
+        town = attrs["town"] if "town" in attrs else getattr(self.instance, "town", None)
+        if town is None and request is not None and not request.user.is_superuser:
+            raise serializers.ValidationError({"town": [NATIONWIDE_SUPERUSER_ONLY]})
+        return attrs
 
 
 class CalendarDayFilter(django_filters.FilterSet):
