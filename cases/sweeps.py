@@ -35,7 +35,7 @@ from django.utils import timezone
 from governance.models import CalendarDay
 
 from . import notify
-from .choices import CaseState, Level, Move
+from .choices import TOWN_OPEN_STATES, VILLAGE_OPEN_STATES, CaseState, Level, Move
 from .models import Case, CaseEvent, CasePeriod, Notification
 from .services import level_deadline, move_changes, period_met
 from .transitions import HOLDER, SWEEP, TRANSITIONS, Grant, Tell, Transition
@@ -81,10 +81,17 @@ def sweep_grant(t: Transition) -> Grant:
 def due_cases(t: Transition, now: datetime.datetime):
     """The cases on which the sweep has move ``t`` at ``now`` (the table's sources and the
     sweep grant's conditions)."""
+    # One arm per partial index of the sweep (case_sweep_village_due, case_sweep_town_due):
+    # PostgreSQL reads a partial index only where the query's states imply its own, so a
+    # move from the states of both levels (reminders) reads both, not every open case.
+    arms = [set(VILLAGE_OPEN_STATES), set(TOWN_OPEN_STATES)]
+    arms.append(set(t.sources) - set().union(*arms))
+    states = Q()
+    for arm in arms:
+        if t.sources & arm:
+            states |= Q(state__in=sorted(t.sources & arm))
     conditions = [c.q(now) for c in sweep_grant(t).when]
-    return Case.objects.filter(
-        Q(state__in=sorted(t.sources), deleted_at__isnull=True), *conditions
-    ).order_by()
+    return Case.objects.filter(states, *conditions, deleted_at__isnull=True).order_by()
 
 
 def apply_sweep_move(move: str, now: datetime.datetime, deadlines: dict | None = None) -> int:
@@ -226,12 +233,13 @@ def _notification_insert(tell: Tell, *, source: str, event_id: str) -> tuple[str
     return sql, params
 
 
-def _event_insert(t: Transition, *, now) -> tuple[str, list]:
+def _event_insert(t: Transition, *, now, source: str = "moved m", with_id: bool = False) -> tuple[str, list]:
     data = CaseEvent._meta.get_field("data").get_db_prep_save(dict(SWEEP.event_data), connection)
-    sql = (
-        f"INSERT INTO {_table(CaseEvent)} (case_id, at, actor_id, move, from_state, to_state, note, data) "
-        "SELECT m.id, %s, NULL, %s, m.from_state, m.to_state, %s, %s FROM moved m"
-    )
+    columns = "case_id, at, actor_id, move, from_state, to_state, note, data"
+    values = "m.id, %s, NULL, %s, m.from_state, m.to_state, %s, %s"
+    if with_id:
+        columns, values = f"id, {columns}", f"m.event_id, {values}"
+    sql = f"INSERT INTO {_table(CaseEvent)} ({columns}) SELECT {values} FROM {source}"
     return sql, [_dt(now), t.move, str(sweep_grant(t).note), data]
 
 
@@ -282,9 +290,20 @@ def _apply_postgresql(t: Transition, due, changes: dict, *, now) -> int:
             [*set_params, *due_params],
         )
     ]
+    source = "moved m"
     if t.event:
-        sql, params = _event_insert(t, now=now)
-        ctes.append((f"events AS ({sql} RETURNING id, case_id)", params))
+        # Each moved case's event id, drawn once from the events' own sequence, for the
+        # event and the notifications keyed by it: no join of one insert's rows to another's.
+        ctes.append(
+            (
+                "numbered AS MATERIALIZED (SELECT m.*, "
+                "nextval((SELECT pg_get_serial_sequence(%s, 'id'))::regclass) AS event_id FROM moved m)",
+                [CaseEvent._meta.db_table],
+            )
+        )
+        source = "numbered m"
+        sql, params = _event_insert(t, now=now, source=source, with_id=True)
+        ctes.append((f"events AS ({sql} RETURNING id)", params))
     opened_after = ""
     if t.closes_period:
         # Matched by case id: one index probe per moved case (a join would walk every
@@ -303,9 +322,7 @@ def _apply_postgresql(t: Transition, due, changes: dict, *, now) -> int:
         ctes.append((f"opened AS ({sql}{opened_after} RETURNING id)", params))
     told = []
     for i, tell in enumerate(t.tells):
-        uses_event = "{event}" in tell.key
-        source = "moved m JOIN events e ON e.case_id = m.id" if uses_event else "moved m"
-        sql, params = _notification_insert(tell, source=source, event_id="e.id")
+        sql, params = _notification_insert(tell, source=source, event_id="m.event_id")
         ctes.append((f"told{i} AS ({sql} RETURNING id)", params))
         told.append(f"(SELECT count(*) FROM told{i})")
     statement = "WITH " + ", ".join(sql for sql, _ in ctes)
