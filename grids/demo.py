@@ -935,36 +935,66 @@ def build_users(run: demo.DemoRun) -> None:
         or PartyMember.objects.filter(town=town).select_related("resident").order_by("id").first()
     )
     users = [
-        ("admin", "superuser", None, None),
-        ("demo_office", Role.TOWN_OFFICE, "town", town),
-        ("demo_supervisor", Role.SUPERVISOR, "town", town),
-        ("demo_cadre", Role.VILLAGE_CADRE, "village", village),
-        ("demo_grid", Role.GRID_WORKER, "grid", grid),
-        ("demo_department", Role.DEPARTMENT, "department", department),
-        ("demo_member", Role.PARTY_MEMBER, "party_member", member),
-        ("demo_api", Role.API_CLIENT, "town", town),
+        ("admin", "", "superuser", None, None),
+        ("demo_office", "王丽萍", Role.TOWN_OFFICE, "town", town),
+        ("demo_supervisor", "陈国强", Role.SUPERVISOR, "town", town),
+        ("demo_cadre", _cadre_name(village), Role.VILLAGE_CADRE, "village", village),
+        ("demo_grid", "李晓燕", Role.GRID_WORKER, "grid", grid),
+        ("demo_department", "周海涛", Role.DEPARTMENT, "department", department),
+        ("demo_member", member.resident.name if member else "", Role.PARTY_MEMBER, "party_member", member),
+        ("demo_api", "", Role.API_CLIENT, "town", town),
     ]
     run.notes.append(f"\ndemo log-ins (password {password}):")
-    for username, role, area_field, area in users:
-        user, _ = User.objects.get_or_create(username=username)
-        user.is_superuser = role == "superuser"
-        user.is_staff = role in ("superuser", Role.TOWN_OFFICE, Role.SUPERVISOR, Role.VILLAGE_CADRE)
-        user.is_active = True
-        user.set_password(password)
-        user.save()
-        if area is not None:
-            # Exactly this one membership, whatever an earlier run or a person left.
-            fields = {name: None for name in ("town", "village", "grid", "department", "party_member")}
-            fields[area_field] = area
-            membership = Membership.objects.filter(user=user, role=role, deleted_at__isnull=True).first()
-            if membership is None:
-                membership = Membership(user=user, role=role)
-            for name, value in fields.items():
-                setattr(membership, name, value)
-            membership.full_clean()
-            membership.save()
+    for username, name, role, area_field, area in users:
+        _demo_user(username, name, role, area_field, area, password=password)
         run.notes.append(f"  {username:16s} {str(role):14s} {str(area) if area is not None else '—'}")
     assign_perm("grids.view_personal_data", User.objects.get(username="demo_office"), town)
     token = Token.objects.get_or_create(user=User.objects.get(username="demo_api"))[0].key
     run.notes.append(f"  REST client token (Authorization: Token …): {token}")
     run.built["users"] = {u.username: u for u in User.objects.filter(username__in=[u[0] for u in users])}
+
+    # The town's other people on duty, who act in the demo's history but do not log in:
+    # a cadre of each village, a handler of each department.
+    cadres = {village.pk: run.built["users"]["demo_cadre"]}
+    for other in Village.objects.filter(town=town).exclude(pk=village.pk).order_by("code"):
+        cadres[other.pk] = _demo_user(
+            f"cadre_{other.code}", _cadre_name(other), Role.VILLAGE_CADRE, "village", other
+        )
+    handlers = {department.pk: run.built["users"]["demo_department"]}
+    for other in Department.objects.filter(town=town).exclude(pk=department.pk).order_by("code"):
+        handlers[other.pk] = _demo_user(
+            f"dept_{other.code.lower()}", f"{other.name}经办人", Role.DEPARTMENT, "department", other
+        )
+    run.built["cadres"], run.built["handlers"] = cadres, handlers
+
+
+def _cadre_name(village: Village) -> str:
+    """A village cadre is one of its party members (the first, for a fixed choice)."""
+    member = PartyMember.objects.filter(village=village).select_related("resident").order_by("id").first()
+    return member.resident.name if member else f"{village.name}值班员"
+
+
+def _demo_user(username: str, name: str, role, area_field, area, *, password: str | None = None) -> User:
+    """The user ``username`` with exactly one membership: ``role`` in ``area``, whatever
+    an earlier run or a person left. Without a password the account cannot log in."""
+    user, _ = User.objects.get_or_create(username=username)
+    user.is_superuser = role == "superuser"
+    user.is_staff = role in ("superuser", Role.TOWN_OFFICE, Role.SUPERVISOR, Role.VILLAGE_CADRE)
+    user.is_active = True
+    user.last_name, user.first_name = (name[:1], name[1:]) if name else ("", "")
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.save()
+    if area is not None:
+        fields = {name: None for name in ("town", "village", "grid", "department", "party_member")}
+        fields[area_field] = area
+        membership = Membership.objects.filter(user=user, role=role, deleted_at__isnull=True).first()
+        if membership is None:
+            membership = Membership(user=user, role=role)
+        for field_name, value in fields.items():
+            setattr(membership, field_name, value)
+        membership.full_clean()
+        membership.save()
+    return user
