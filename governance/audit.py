@@ -114,22 +114,60 @@ def record_many(*, action: str, instances: list[Model], actor) -> None:
     AuditEntry.objects.bulk_create(rows, batch_size=1000)
 
 
-def record_personal_views(*, actor, instances: list[Model], fields: tuple[str, ...]) -> None:
-    """One trail row per object whose personal data a user was shown unmasked."""
+def record_personal_views(
+    *, actor, instances: list[Model], fields: tuple[str, ...], lookup: tuple = ()
+) -> None:
+    """One trail row per request (per town, so each town reads its own trail) naming the
+    records whose personal data a user was shown unmasked, and which fields.
+
+    A listing of 500 residents is one row with 500 ids, not 500 rows.
+    """
     if not instances:
         return
     request_id = current_request_id()
     content_type = ContentType.objects.get_for_model(instances[0])
+    by_town: dict[int | None, list[Model]] = {}
+    for obj in instances:
+        by_town.setdefault(town_id_of(obj), []).append(obj)
+    rows = []
+    for town_id, objs in by_town.items():
+        single = len(objs) == 1
+        changes = {"fields": sorted(fields), "ids": [obj.pk for obj in objs]}
+        if lookup:
+            changes["lookup"] = sorted(lookup)
+        rows.append(
+            AuditEntry(
+                actor=actor if getattr(actor, "pk", None) else None,
+                action=AuditAction.VIEW_PERSONAL,
+                content_type=content_type,
+                object_id=str(objs[0].pk) if single else "",
+                object_repr=(
+                    str(objs[0])[:200] if single else f"{len(objs)} {objs[0]._meta.verbose_name_plural}"[:200]
+                ),
+                changes=changes,
+                town_id=town_id,
+                request_id=request_id,
+            )
+        )
+    AuditEntry.objects.bulk_create(rows)
+
+
+def record_personal_lookup(
+    *, actor, model: type[Model], fields: tuple[str, ...], ids: list, town_ids
+) -> None:
+    """An exact-match search by personal data (``?id_number=``): who searched, by what,
+    and what it found (the searched value itself stays out of the trail)."""
+    content_type = ContentType.objects.get_for_model(model)
     AuditEntry.objects.bulk_create(
         AuditEntry(
-            actor=actor,
+            actor=actor if getattr(actor, "pk", None) else None,
             action=AuditAction.VIEW_PERSONAL,
             content_type=content_type,
-            object_id=str(obj.pk),
-            object_repr=str(obj)[:200],
-            changes={"fields": list(fields)},
-            town_id=town_id_of(obj),
-            request_id=request_id,
+            object_id="",
+            object_repr=f"{model._meta.verbose_name_plural}: {', '.join(fields)}"[:200],
+            changes={"lookup": sorted(fields), "ids": ids},
+            town_id=town_id,
+            request_id=current_request_id(),
         )
-        for obj in instances
+        for town_id in sorted(town_ids)
     )

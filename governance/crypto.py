@@ -65,9 +65,12 @@ def digest(value: str) -> str:
 
 
 def mask(value: str) -> str:
-    """Keep the first four and last four characters: ``3307**********1234``.
+    """What a user without the personal-data grant sees of a number.
 
-    Phone numbers (11 digits) keep three and four: ``138****5678``.
+    An ID number keeps its last four characters only (``**************1234``): its first
+    fourteen are the region code and the date of birth, which with a known town and a
+    shown birth date would rebuild all of it. Phone numbers (11 digits) keep three and
+    four (``138****5678``), as Chinese services show them.
     """
     if not value:
         return ""
@@ -75,4 +78,4 @@ def mask(value: str) -> str:
         return value[:1] + "*" * (len(value) - 1)
     if len(value) == 11:
         return value[:3] + "*" * 4 + value[-4:]
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+    return "*" * (len(value) - 4) + value[-4:]

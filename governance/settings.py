@@ -174,7 +174,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "governance.api.exceptions.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/minute"},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("THROTTLE_ANON", "60/minute"),
+        # exact-match searches by ID or phone number, per user (grids.filters)
+        "personal_lookup": os.environ.get("THROTTLE_PERSONAL_LOOKUP", "60/hour"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Village grid governance API",

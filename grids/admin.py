@@ -9,14 +9,20 @@ from guardian.admin import GuardedModelAdminMixin
 
 from governance import audit, crypto
 from governance.admin_base import ScopedModelAdmin
-from governance.scoping import CHANGE, can, can_see_personal
+from governance.api.throttles import PersonalLookupThrottle
+from governance.scoping import CHANGE, can, can_see_personal, resolve_scope
 
 from .choices import HOUSEHOLD_FLAGS
+from .filters import personal_match
 from .models import Department, Grid, Household, PartyBranch, PartyMember, Resident, Town, Village
 from .transfer import FORMATS, TransferError, export_residents, import_residents
 from .validators import validate_id_number, validate_phone
 
 AREA_LIST = ["name", "code", "centre_lat", "centre_lng"]
+
+
+def can_see_personal_anywhere(user) -> bool:
+    return bool(resolve_scope(user).personal_town_ids)
 
 
 @admin.register(Town)
@@ -93,19 +99,98 @@ class PersonalDataForm(forms.ModelForm):
 
 
 class MaskedDisplayMixin:
-    """Read-only display of personal data: masked, or in full (and audited) for those
-    who may see it."""
+    """Personal data in the admin as in the API: masked for users without the grant, in
+    full for those with it, every unmasked view audited (a list page: one trail row).
 
-    def _personal_display(self, request, obj, name):
-        value = getattr(obj, name)
-        if value and can_see_personal(request.user, obj.town_id):
-            audit.record_personal_views(actor=request.user, instances=[obj], fields=(name,))
-            return value
-        return crypto.mask(value)
+    ``personal_list`` maps list columns to the personal field they show; a read-only
+    ``<field>_on_record`` shows one on the change form. Callables bound to the request
+    are built per request (a ModelAdmin is shared by every thread).
+    """
+
+    personal_list: dict[str, str] = {}
+    # Shown on a change form only to users with the grant: with the last four digits of
+    # a masked ID number and the town's region code they would rebuild the number.
+    personal_derived: tuple[str, ...] = ()
+
+    def get_list_display(self, request):
+        columns = []
+        for item in super().get_list_display(request):
+            field = self.personal_list.get(item) if isinstance(item, str) else None
+            columns.append(self._column(request, item, field) if field else item)
+        return columns
+
+    @staticmethod
+    def _per_request(request, name, build):
+        # The same callable for every call in one request: Django matches read-only
+        # fields by identity between get_fields and get_form.
+        made = request.__dict__.setdefault("_masked_display", {})
+        if name not in made:
+            made[name] = build()
+        return made[name]
+
+    def _column(self, request, name, field):
+        return self._per_request(request, f"column:{name}", lambda: self._make_column(name, field, request))
+
+    def _make_column(self, name, field, request):
+        def column(obj):
+            value = getattr(obj, field)
+            return value if value and can_see_personal(request.user, obj.town_id) else crypto.mask(value)
+
+        column.__name__ = name
+        column.short_description = getattr(self, name).short_description
+        return column
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        cl = (getattr(response, "context_data", None) or {}).get("cl")
+        if cl is not None and self.personal_list:
+            fields = tuple(sorted(set(self.personal_list.values())))
+            shown = [
+                obj
+                for obj in cl.result_list
+                if can_see_personal(request.user, obj.town_id) and any(getattr(obj, f) for f in fields)
+            ]
+            audit.record_personal_views(actor=request.user, instances=shown, fields=fields)
+        return response
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        hidden = set()
+        if obj is not None and not self.has_change_permission(request, obj):
+            # A read-only change form shows every form field's value: the personal
+            # numbers would appear in full, unaudited. Their "on record" shows them.
+            hidden |= set(self.model.PERSONAL_FIELDS)
+        if obj is not None and not can_see_personal(request.user, obj.town_id):
+            hidden |= set(self.personal_derived)
+        return [f for f in fields if f not in hidden]
 
     def get_readonly_fields(self, request, obj=None):
-        self._request = request
-        return super().get_readonly_fields(request, obj)
+        fields = []
+        for name in super().get_readonly_fields(request, obj):
+            if isinstance(name, str) and name.endswith("_on_record"):
+                fields.append(self._on_record(request, name, name.removesuffix("_on_record")))
+            else:
+                fields.append(name)
+        return fields
+
+    def _on_record(self, request, name, field):
+        return self._per_request(
+            request, f"record:{name}", lambda: self._make_on_record(name, field, request)
+        )
+
+    def _make_on_record(self, name, field, request):
+        def on_record(obj):
+            if obj is None or not obj.pk:
+                return ""
+            value = getattr(obj, field)
+            if value and can_see_personal(request.user, obj.town_id):
+                audit.record_personal_views(actor=request.user, instances=[obj], fields=(field,))
+                return value
+            return crypto.mask(value)
+
+        on_record.__name__ = name
+        on_record.short_description = getattr(self, name).short_description
+        return on_record
 
 
 class HouseholdForm(PersonalDataForm):
@@ -133,11 +218,16 @@ class HouseholdAdmin(MaskedDisplayMixin, ScopedModelAdmin):
     search_fields = ["number", "head_name", "address"]
     list_select_related = ["village", "grid"]
     raw_id_fields = ["grid"]
-    readonly_fields = ["masked_phone"]
+    readonly_fields = ["phone_on_record"]
+    personal_list = {"masked_phone": "phone"}
 
     @admin.display(description=_("phone"))
     def masked_phone(self, obj):
         return crypto.mask(obj.phone)
+
+    @admin.display(description=_("phone on record"))
+    def phone_on_record(self, obj):
+        return crypto.mask(obj.phone)  # per request: MaskedDisplayMixin._on_record
 
 
 class ResidentForm(PersonalDataForm):
@@ -159,9 +249,11 @@ class ResidentAdmin(MaskedDisplayMixin, ScopedModelAdmin):
     search_fields = ["name"]
     list_select_related = ["village", "household"]
     raw_id_fields = ["household"]
-    readonly_fields = ["id_number_on_record", "phone_on_record"]
+    readonly_fields = ["id_number_on_record", "phone_on_record", "birth_year"]
     actions = ["export_csv", "export_xlsx"]
     change_list_template = "admin/grids/resident/change_list.html"
+    personal_list = {"masked_id_number": "id_number"}
+    personal_derived = ("birth_date",)
 
     @admin.display(description=_("ID number"))
     def masked_id_number(self, obj):
@@ -169,17 +261,31 @@ class ResidentAdmin(MaskedDisplayMixin, ScopedModelAdmin):
 
     @admin.display(description=_("ID number on record"))
     def id_number_on_record(self, obj):
-        return self._personal_display(self._request, obj, "id_number") if obj.pk else ""
+        return crypto.mask(obj.id_number)  # per request: MaskedDisplayMixin._on_record
 
     @admin.display(description=_("phone on record"))
     def phone_on_record(self, obj):
-        return self._personal_display(self._request, obj, "phone") if obj.pk else ""
+        return crypto.mask(obj.phone)  # per request: MaskedDisplayMixin._on_record
+
+    @admin.display(description=_("year of birth"))
+    def birth_year(self, obj):
+        return obj.birth_date.year if obj.birth_date else ""
 
     def get_search_results(self, request, queryset, search_term):
         queryset, distinct = super().get_search_results(request, queryset, search_term)
-        term = search_term.strip()
-        if len(term) == 18:  # an ID number: exact match through its keyed digest
-            queryset = queryset | self.get_queryset(request).filter(id_number_digest=crypto.digest(term))
+        term = crypto.normalise(search_term)
+        if len(term) == 18 and can_see_personal_anywhere(request.user):
+            # An ID number: exact match through its keyed digest, for users with the
+            # personal-data grant only, throttled and audited as in the API.
+            if not PersonalLookupThrottle().allow_request(request, None):
+                self.message_user(
+                    request, _("Too many searches by ID number; try again later."), messages.ERROR
+                )
+                return queryset, distinct
+            matched = personal_match(
+                self.get_queryset(request), user=request.user, field="id_number", value=term
+            )
+            queryset = queryset | matched
         return queryset, distinct
 
     def _export(self, request, queryset, fmt):

@@ -170,7 +170,10 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # Excel turns 户号 "12" into 12.0
-    return str(value).strip()
+    text = str(value)
+    if text.startswith("'") and is_formula_like(text[1:]):
+        text = text[1:]  # the export's escape of a formula-like cell
+    return text.strip()
 
 
 def _csv_table(text: str):
@@ -402,22 +405,42 @@ def export_rows(queryset, user) -> tuple[list[str], list[list[str]], list[Reside
     return header, rows, unmasked
 
 
+# A cell starting with one of these is a formula to a spreadsheet: a name typed as
+# ``=HYPERLINK("http://…","点此")`` would be a live link in the town office's Excel.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
 def export_residents(*, queryset, user, fmt: str) -> bytes:
     header, rows, unmasked = export_rows(queryset, user)
     audit.record_personal_views(actor=user, instances=unmasked, fields=Resident.PERSONAL_FIELDS)
     if fmt == "xlsx":
         from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
 
         book = Workbook(write_only=True)
         sheet = book.create_sheet("居民")
         sheet.append(header)
         for row in rows:
-            sheet.append(row)
+            cells = []
+            for value in row:
+                if is_formula_like(value):
+                    # A text cell (Excel's quote prefix): shown as typed, never evaluated.
+                    cell = WriteOnlyCell(sheet, value=value)
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+                    value = cell
+                cells.append(value)
+            sheet.append(cells)
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
-    writer.writerows(rows)
+    # CSV has no cell types: a leading apostrophe makes the cell text (the import takes it off).
+    writer.writerows([f"'{v}" if is_formula_like(v) else v for v in row] for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM lets Excel open it as UTF-8

@@ -77,6 +77,16 @@ def reference_data(request):
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache():
+    """Throttle counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def eager_celery():
     """Tasks queued by the code under test run at once, in-process; the worker tests turn
     this off to send them to a real worker."""

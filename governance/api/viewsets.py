@@ -6,6 +6,7 @@ from rest_framework import mixins, viewsets
 from .. import audit
 from ..scoping import VIEW, restrict
 from ..services import governed_create, governed_delete, governed_update
+from .throttles import PersonalLookupThrottle
 
 
 class ScopedQuerysetMixin:
@@ -18,12 +19,21 @@ class ScopedQuerysetMixin:
     def finalize_response(self, request, response, *args, **kwargs):
         unmasked = getattr(self, "_serializer_context", {}).get("unmasked")
         if unmasked and response.status_code < 400:
-            by_fields: dict[tuple, list] = {}
+            # One trail row for the whole response (a list page is one row with its ids).
+            by_model: dict[type, tuple[list, set]] = {}
             for instance, fields in unmasked.values():
-                by_fields.setdefault(tuple(sorted(fields)), []).append(instance)
-            for fields, instances in by_fields.items():
-                audit.record_personal_views(actor=request.user, instances=instances, fields=fields)
+                instances, all_fields = by_model.setdefault(type(instance), ([], set()))
+                instances.append(instance)
+                all_fields |= fields
+            for instances, fields in by_model.values():
+                audit.record_personal_views(actor=request.user, instances=instances, fields=tuple(fields))
         return super().finalize_response(request, response, *args, **kwargs)
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if getattr(self, "personal_lookup_params", ()):
+            throttles.append(PersonalLookupThrottle())
+        return throttles
 
     def get_serializer_context(self):
         # Kept so that finalize_response can audit what the serializers unmasked.

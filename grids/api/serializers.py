@@ -2,11 +2,16 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from governance.api.serializers import MASKED_HELP, ChoiceDisplayField, PersonalField, ScopedModelSerializer
+from governance.scoping import can_see_personal
 
 from ..choices import HOUSEHOLD_FLAGS
 from ..models import Department, Grid, Household, PartyBranch, PartyMember, Resident, Town, Village
 from ..validators import validate_id_number, validate_phone
 
+BIRTH_DATE_HELP = _(
+    "Shown only to users who may see this town's personal data (null otherwise): with the last "
+    "four digits of the ID number it would rebuild the rest. birth_year is shown to all."
+)
 AREA_FIELDS = ["id", "name", "code", "boundary", "centre_lat", "centre_lng", "created_at", "updated_at"]
 
 
@@ -67,6 +72,7 @@ class ResidentSerializer(ScopedModelSerializer):
     phone = PersonalField(help_text=MASKED_HELP, validators=[validate_phone], label=_("phone"))
     residency_display = ChoiceDisplayField(source="residency")
     is_party_member = serializers.SerializerMethodField()
+    birth_year = serializers.SerializerMethodField()
 
     class Meta:
         model = Resident
@@ -78,6 +84,7 @@ class ResidentSerializer(ScopedModelSerializer):
             "name",
             "gender",
             "birth_date",
+            "birth_year",
             "relation",
             "residency",
             "residency_display",
@@ -88,6 +95,19 @@ class ResidentSerializer(ScopedModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["town", "village"]
+        extra_kwargs = {"birth_date": {"help_text": BIRTH_DATE_HELP}}
+
+    def get_birth_year(self, obj) -> int | None:
+        return obj.birth_date.year if obj.birth_date else None
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not can_see_personal(request.user, instance.town_id):
+            # The date of birth is digits 7-14 of the ID number: beside its last four and
+            # the town's region code it would rebuild the masked number.
+            data["birth_date"] = None
+        return data
 
     def get_is_party_member(self, obj) -> bool:
         # Lists annotate it (one query for the page); a single object asks once.

@@ -45,7 +45,7 @@ class GridViewSet(ScopedModelViewSet):
         responses=s.GridSerializer,
     )
     @action(detail=False, methods=["get"])
-    def locate(self, request):
+    def locate(self, request, format=None):
         """The grid (most specific) whose boundary holds a point, among those you can see."""
         params = s.LocateSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -70,6 +70,7 @@ class HouseholdViewSet(ScopedModelViewSet):
     queryset = Household.objects.all()
     serializer_class = s.HouseholdSerializer
     filterset_class = filters.HouseholdFilter
+    personal_lookup_params = ("phone",)  # throttled (governance.api.throttles)
     ordering_fields = ["number", "head_name", "updated_at"]
 
 
@@ -86,6 +87,7 @@ class ResidentViewSet(ScopedModelViewSet):
     )
     serializer_class = s.ResidentSerializer
     filterset_class = filters.ResidentFilter
+    personal_lookup_params = ("id_number", "phone")  # throttled (governance.api.throttles)
     ordering_fields = ["name", "birth_date", "updated_at"]
 
     @extend_schema(
@@ -93,7 +95,7 @@ class ResidentViewSet(ScopedModelViewSet):
         responses={(200, "text/csv"): OpenApiTypes.BINARY},
     )
     @action(detail=False, methods=["get"])
-    def export(self, request):
+    def export(self, request, format=None):
         """Households and residents in the import's own format (CSV or Excel), filtered and
         scoped like the list; personal data masked unless you may see it."""
         fmt = request.query_params.get("file_format", "csv")
@@ -107,7 +109,7 @@ class ResidentViewSet(ScopedModelViewSet):
 
     @extend_schema(request={"multipart/form-data": ImportSerializer}, responses=OpenApiTypes.OBJECT)
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser])
-    def import_file(self, request):
+    def import_file(self, request, format=None):
         """Import households and residents from CSV or Excel. ``dry_run`` (default true)
         reports every bad row; a real run writes all rows or none."""
         params = ImportSerializer(data=request.data)
