@@ -1,18 +1,48 @@
 """The base of every ModelAdmin: the same scoping and services as the API."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 
 from .scoping import CHANGE, VIEW, can, policy_for, restrict
 from .services import governed_create, governed_delete, governed_update, live_dependants
 
 
+class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A list filter by a related object that offers only the objects the user may see
+    (Django's offers every row of the related table, other towns' included)."""
+
+    def field_choices(self, field, request, model_admin):
+        related = field.related_model
+        if not _is_scoped(related):
+            return super().field_choices(field, request, model_admin)
+        queryset = restrict(related._default_manager.all(), request.user)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            queryset = queryset.order_by(*ordering)
+        return [(obj.pk, str(obj)) for obj in queryset]
+
+
 class ScopedModelAdmin(admin.ModelAdmin):
     """Rows outside the user's scope do not exist in the admin either (the admin answers
-    "not found"); writes go through the audited services; deletes are soft."""
+    "not found"); writes go through the audited services; deletes are soft; related
+    choices (form fields and list filters) are scoped too."""
 
     def get_queryset(self, request):
         return restrict(super().get_queryset(request), request.user, VIEW)
+
+    def get_list_filter(self, request):
+        filters = []
+        for item in super().get_list_filter(request):
+            if isinstance(item, str):
+                try:
+                    field = get_fields_from_path(self.model, item)[-1]
+                except (FieldDoesNotExist, NotRelationField):
+                    field = None
+                if field is not None and field.is_relation:
+                    item = (item, ScopedRelatedFieldListFilter)
+            filters.append(item)
+        return filters
 
     def _in_change_scope(self, request, obj) -> bool:
         return restrict(type(obj)._default_manager.filter(pk=obj.pk), request.user, CHANGE).exists()
