@@ -152,13 +152,13 @@ def _s(move, who, lo, hi, **kw) -> Step:
 
 RATED = _s(Move.RATE, "reporter", 2, 30, satisfaction=Satisfaction.SATISFIED)
 RATED_BASICALLY = _s(Move.RATE, "reporter", 2, 30, satisfaction=Satisfaction.BASICALLY)
-CLOSE_IN_VILLAGE = [_s(Move.CONFIRM, "office", 2, 30), _s(Move.CLOSE, "cadre", 2, 30)]
-CLOSE_IN_TOWN = [_s(Move.CONFIRM, "supervisor", 2, 30), _s(Move.CLOSE, "office", 2, 30)]
+CLOSE_IN_VILLAGE = [_s(Move.CONFIRM, "office", 2, 30), _s(Move.CLOSE, "cadre", 4, 48)]
+CLOSE_IN_TOWN = [_s(Move.CONFIRM, "supervisor", 2, 30), _s(Move.CLOSE, "office", 8, 72)]
 DISPATCH = [_s(Move.ASSIGN, "office", 2, 30), _s(Move.ACCEPT, "handler", 1, 10)]
 
-# (weight, steps); "on_spot" is solved as it is reported.
+# (weight, steps); "on_spot" is solved as it is reported, then crossed off like the rest.
 SCRIPTS: dict[str, tuple[int, list[Step]]] = {
-    "on_spot": (8, []),
+    "on_spot": (8, CLOSE_IN_VILLAGE),
     "village": (
         30,
         [_s(Move.CLAIM, "cadre", 0.5, 20), _s(Move.SOLVE, "cadre", 4, 40), RATED, *CLOSE_IN_VILLAGE],
@@ -352,8 +352,14 @@ class _History:
         household = rng.choice(self.households[village.pk]) if self.households.get(village.pk) else None
         grid_id = household[2] if household else rng.choice(self.grids[village.pk])
         contact = f"1{rng.choice('3589')}{rng.randrange(10**9):09d}" if rng.random() < 0.6 else ""
+        script = SCRIPTS[script_name][1]
+        if not contact:
+            # Only a reporter who left a way to reach them is asked to rate; nobody else
+            # can find a result unsatisfying and have the case reopened.
+            base = SCRIPTS["village"][1] if script_name == "village_reopened" else script
+            script = [step for step in base if step.move != Move.RATE]
         plan = {
-            "script": SCRIPTS[script_name][1],
+            "script": script,
             "solution": rng.choice(solutions),
             "department": self.departments[rng.choice(departments)],
             "wrong": self.departments[rng.choice(sorted(set(self.departments) - set(departments)))],
@@ -402,8 +408,6 @@ class _History:
         step = plan["script"][index]
         case = Case.objects.select_related("department").get(pk=case_id)
         if step.move == Move.RATE:
-            if not case.reporter_contact:
-                return self._next(case_id, plan, index + 1, now)  # nobody to ask: skip
             case_rate(case=case, satisfaction=step.satisfaction, now=now)
             return self._next(case_id, plan, index + 1, now)
         actor = self._actor(step, case)

@@ -43,6 +43,8 @@ def in_every_state_at_every_level_across_the_villages():
         assert {c.level for c in cases.filter(state=state)} == {Level.VILLAGE, Level.TOWN}, state
     assert cases.values("village").distinct().count() == 4
     assert cases.values("kind").distinct().count() >= 8
+    # nothing stuck halfway: what was solved days ago has been crossed off since
+    assert not cases.filter(state=CaseState.SOLVED, solved_at__lt=NOW - datetime.timedelta(days=5)).exists()
     # a history, not a batch made today
     oldest = cases.aggregate(Min("created_at"))["created_at__min"]
     assert NOW - oldest > datetime.timedelta(days=25)
