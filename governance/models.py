@@ -59,6 +59,18 @@ class User(AbstractUser):
         full = f"{self.last_name}{self.first_name}".strip()
         return full or self.username
 
+    def save(self, *args, **kwargs):
+        # A new password ends every way in that the old one opened: sessions already end
+        # (Django's session hash), and so do the user's API tokens. set_password() leaves
+        # the raw password in _password until the save; every path that changes a
+        # password (admin, change/reset views, changepassword, seed_demo) comes here.
+        password_changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if password_changed:
+            from rest_framework.authtoken.models import Token
+
+            Token.objects.filter(user_id=self.pk).delete()
+
 
 # Which area field a membership of each role must carry.
 ROLE_AREA = {

@@ -5,6 +5,7 @@ Python alone: a SQLite file in the project and Celery's file-system broker. Set
 ``DATABASE_URL`` and ``REDIS_URL`` for PostgreSQL and Redis (CI and production).
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "django_celery_beat",
+    "axes",
     "governance",
     "grids",
     "duty",
@@ -74,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "governance.middleware.RequestIdMiddleware",
+    # Last, as django-axes asks: answers a locked-out log-in (the page and the admin).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "governance.urls"
@@ -120,6 +124,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "governance.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a log-in while its username and address are locked out.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -127,6 +133,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+# Repeated wrong passwords lock out the pair of username and address (not the username
+# alone, which would let anyone lock a user out): AXES_FAILURE_LIMIT failures, for
+# AXES_COOLOFF_MINUTES. A successful log-in clears the count; `manage.py axes_reset`
+# lifts a lock-out.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"  # in the user's language, status 429
+# API tokens expire after this many days (0: never); a password change revokes them.
+TOKEN_TTL_DAYS = int(os.environ.get("TOKEN_TTL_DAYS", "90"))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -156,7 +174,7 @@ STORAGES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "governance.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["governance.api.permissions.ScopedPermission"],
@@ -174,8 +192,17 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "governance.api.exceptions.exception_handler",
+    # Every API request is throttled per user or, anonymous, per address; open endpoints
+    # add the "public" scope (governance.api.throttles.PublicThrottle).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "governance.api.throttles.AnonThrottle",
+        "governance.api.throttles.UserThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("THROTTLE_ANON", "60/minute"),
+        "user": os.environ.get("THROTTLE_USER", "1200/minute"),
+        # the board, tracking, rating and Open311 submissions, per address
+        "public": os.environ.get("THROTTLE_PUBLIC", "30/minute"),
         # exact-match searches by ID or phone number, per user (grids.filters)
         "personal_lookup": os.environ.get("THROTTLE_PERSONAL_LOOKUP", "60/hour"),
     },
@@ -196,6 +223,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+}
+
+# The cache holds the throttles' counters. One process: memory. Several (gunicorn
+# workers): set CACHE_URL (docker-compose uses its Redis), or each counts alone.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
 }
 
 # Celery. Without REDIS_URL the broker is kombu's file-system transport, which needs no
