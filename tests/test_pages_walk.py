@@ -1,0 +1,176 @@
+"""Every page answers without a 5xx, for every role and every state of what it shows.
+
+The URLs come from the resolver, not from a list: a new page is walked the day it is
+added, and a parameter the walk does not know how to fill fails the test until it is
+taught here. It runs on the demo town, whose cases have lived a few months, so there is a
+case in every state at every level; each page that shows a case is opened for one of
+each, as every demo role, as a superuser and as an anonymous visitor. The API's pages are
+opened both as JSON and as the browsable HTML page.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.views.generic import RedirectView
+
+from cases.models import Case, CaseKind
+from governance.models import User
+from grids.models import Town, Village
+
+pytestmark = pytest.mark.django_db
+
+# A small town whose villages report as much as a big town's do (tests/test_cases_demo.py).
+SMALL = ["--villages", "3", "--grids-per-village", "3", "--households-per-village", "20"]
+BUSY = ["--cases-per-village-day", "3", "--history-days", "30"]
+ROLES = [
+    "demo_office",
+    "demo_supervisor",
+    "demo_cadre",
+    "demo_grid",
+    "demo_department",
+    "demo_member",
+    "demo_api",
+    "admin",
+]
+# Unnamed patterns that are not pages of the site: uploaded files in development, the
+# admin's catch-all (a 404 or a redirect to its log-in).
+UNNAMED = {r"^media/(?P<path>.*)$", r"(?P<url>.*)$"}
+
+
+def patterns(resolver=None, namespace=""):
+    """(name, pattern, callback) of every URL pattern, namespaces joined."""
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from patterns(entry, inner)
+        elif isinstance(entry, URLPattern):
+            yield (f"{namespace}{entry.name}" if entry.name else None), entry, entry.callback
+
+
+def case_samples() -> list[Case]:
+    """One case for each (state, level) the demo holds."""
+    seen = {}
+    for case in Case.objects.order_by("id"):
+        seen.setdefault((case.state, case.level), case)
+    return list(seen.values())
+
+
+class Filler:
+    """Values for a pattern's parameters, by parameter and by what the view shows."""
+
+    def __init__(self):
+        self.cases = case_samples()
+        self.town = Town.objects.order_by("id").first()
+        self.village = Village.objects.order_by("id").first()
+
+    def values(self, name: str, pattern, callback) -> list[dict]:
+        params = list(pattern.pattern.regex.groupindex)
+        if not params:
+            return [{}]
+        model_admin = getattr(callback, "model_admin", None)
+        view_class = getattr(callback, "cls", None)
+        model = getattr(getattr(view_class, "queryset", None), "model", None)
+        if model_admin is not None:
+            model = model_admin.model
+        elif name.startswith("admin:"):  # extra admin views (django-guardian's), by their name
+            model = next(
+                (
+                    m
+                    for m in _admin_models()
+                    if name.startswith(f"admin:{m._meta.app_label}_{m._meta.model_name}_")
+                ),
+                None,
+            )
+        rows: list[dict] = [{}]
+        for param in params:
+            options = self.options(name, param, model)
+            if options is None:
+                raise AssertionError(
+                    f"the walk does not know how to fill {param!r} of {name!r}: teach Filler"
+                )
+            rows = [{**row, param: value} for row in rows for value in options]
+        return rows
+
+    def options(self, name: str, param: str, model) -> list | None:
+        if param in ("format", "fmt"):
+            return ["json", "xml"] if name.startswith("open311") else ["json"]
+        if param == "app_label":
+            return sorted({m._meta.app_label for m in _admin_models()})
+        if param in ("pk", "object_id") and model is Case or name == "cases:detail":
+            return [case.pk for case in self.cases]
+        if param in ("user_id", "id") and name.startswith("admin:"):
+            return [User.objects.get(username="demo_cadre").pk]
+        if param == "group_id":
+            return [0]
+        if param in ("pk", "object_id", "object_pk") and model is not None:
+            first = model._default_manager.order_by("pk").first()
+            return [first.pk] if first is not None else [0]
+        if name == "admin:view_on_site":  # a town, by its content type and id
+            return [
+                ContentType.objects.get_for_model(Town).pk if param == "content_type_id" else self.town.pk
+            ]
+        if param == "number":
+            return [case.tracking_number for case in self.cases] + ["NOSUCHCASE"]
+        if param == "code" and "village" in name:
+            return [self.village.code, "nosuch"]
+        if param == "code" and "town" in name:
+            return [self.town.code, "nosuch"]
+        if param == "code":
+            return [CaseKind.objects.order_by("id").first().code]
+        if param == "token":
+            return ["nosuchtoken"]
+        return None
+
+
+def _admin_models():
+    from django.contrib import admin
+
+    return list(admin.site._registry)
+
+
+def urls() -> list[tuple[str, str]]:
+    """(url, accept) pairs for every named pattern."""
+    filler = Filler()
+    out = []
+    for name, pattern, callback in patterns():
+        if name is None:
+            # The admin's old change-page addresses only redirect to the named ones.
+            redirect = getattr(callback, "view_class", None) is RedirectView
+            assert redirect or str(pattern.pattern) in UNNAMED, f"a page without a name: {pattern.pattern}"
+            continue
+        if name in ("logout", "admin:logout", "set_language"):
+            continue  # actions, not pages (they answer GET with 405 or a redirect)
+        is_api = hasattr(callback, "cls")
+        for kwargs in filler.values(name, pattern, callback):
+            try:
+                url = reverse(name, kwargs=kwargs)
+            except Exception as exc:  # noqa: BLE001 - the message names the pattern
+                raise AssertionError(f"cannot build {name} with {kwargs}: {exc}") from exc
+            out.append((url, "application/json"))
+            if is_api and "format" not in kwargs:
+                out.append((url, "text/html"))
+    return out
+
+
+def test_every_page_answers_without_a_server_error_for_every_role_and_case_state():
+    call_command("seed_demo", *SMALL, *BUSY, stdout=io.StringIO())
+    states = {(c.state, c.level) for c in case_samples()}
+    assert len(states) >= 12, f"the demo lacks cases in some states: {sorted(states)}"
+    pages = urls()
+    assert len(pages) > 200
+    failures = []
+    for username in [*ROLES, None]:
+        client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans", raise_request_exception=False)
+        if username is not None:
+            client.force_login(User.objects.get(username=username))
+        for url, accept in pages:
+            response = client.get(url, HTTP_ACCEPT=accept)
+            if response.status_code >= 500:
+                failures.append(f"{username or 'anonymous'} GET {url} ({accept}): {response.status_code}")
+    assert not failures, f"{len(failures)} pages answered 5xx:\n" + "\n".join(failures[:60])
