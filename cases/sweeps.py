@@ -120,7 +120,10 @@ def town_deadlines(due, *, level: str, now: datetime.datetime) -> dict[datetime.
     national = level_deadline(start=now, level=level, town_id=None)
     local = set(
         CalendarDay.objects.filter(
-            town_id__in=town_ids, date__gte=timezone.localtime(now).date(), date__lte=national.date()
+            town_id__in=town_ids,
+            date__gte=timezone.localtime(now).date(),
+            date__lte=national.date(),
+            deleted_at__isnull=True,  # as workdays counts them
         ).values_list("town_id", flat=True)
     )
     groups: dict[datetime.datetime, list[int]] = {}

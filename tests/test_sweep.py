@@ -256,3 +256,17 @@ def test_two_sweeps_at_once_move_each_case_once(world):
     assert (
         Notification.objects.filter(case_id__in=ids, kind="progress", key__startswith="event:").count() == 40
     )
+
+
+def test_a_deleted_local_closure_no_longer_moves_the_deadline(world):
+    case = new_case(world, now=MONDAY)
+    CalendarDay.objects.create(
+        town=world.town_a,
+        date=datetime.date(2025, 11, 10),
+        is_workday=False,
+        kind=CalendarDayKind.LOCAL_CLOSURE,
+        deleted_at=MONDAY,
+    )
+    sweeps.run_sweep(FRIDAY)
+    case.refresh_from_db()
+    assert case.deadline == end_of(18)
