@@ -1,5 +1,6 @@
 # Two commands do all the set-up on a fresh machine with only Python 3.11+:
 #   make run    install, migrate, load the demo town, serve with a Celery worker and beat
+#               (DEBUG off, gunicorn + WhiteNoise, keys kept in var/; DEBUG=1 for runserver)
 #   make test   install what the tests need and run the whole suite
 PYTHON ?= python3
 VENV ?= .venv

@@ -4,18 +4,22 @@ Values are encrypted with Fernet (AES-128-CBC + HMAC) under ``FIELD_ENCRYPTION_K
 beside each ciphertext sits an HMAC-SHA256 of the normalised value under
 ``FIELD_HASH_KEY``, so "find the resident with this ID number" is an indexed equality
 match without decrypting anything. Both keys fall back to derivations of SECRET_KEY for
-development; production sets them in the environment.
+development only (settings refuse that with DEBUG off); production sets them in the
+environment, and `make run` keeps generated ones in var/.
 """
 
 import base64
 import hashlib
 import hmac
+import logging
 from functools import cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 
 from .text import normalise_number
+
+logger = logging.getLogger(__name__)
 
 
 def _derive(label: str) -> bytes:
@@ -55,6 +59,13 @@ def decrypt(token: str) -> str:
     try:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken:
+        # Encrypted under a key that is no longer configured (a lost key, a key rotated
+        # out too early, a database moved without its var/ keys): the value reads as
+        # blank, and that must not go unnoticed.
+        logger.error(
+            "A personal-data value cannot be decrypted with the configured FIELD_ENCRYPTION_KEY; "
+            "it reads as blank. Was the key changed or lost?"
+        )
         return ""
 
 

@@ -5,12 +5,15 @@ Python alone: a SQLite file in the project and Celery's file-system broker. Set
 ``DATABASE_URL`` and ``REDIS_URL`` for PostgreSQL and Redis (CI and production).
 """
 
+import base64
 import datetime
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -28,18 +31,53 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-secret-key-change-me-in-production")
-if not DEBUG and SECRET_KEY.startswith("dev-only"):
-    raise RuntimeError("Set SECRET_KEY in the environment when DEBUG is off.")
+def kept_secret(name: str, make) -> str:
+    """A secret generated once and kept in ``VAR_DIR/<name>`` (mode 600), then reused:
+    what ``make run`` needs to be safe on a LAN without anyone setting a key. Created
+    atomically (a hard link of a finished file), since the web server, the worker and
+    beat may start at once."""
+    path = VAR_DIR / name
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        tmp = VAR_DIR / f".{name}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(make())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process was first: use its value
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()
+
+
+# Off unless asked for: `make run` is what a town office serves on its network, and a
+# debug page shows any visitor the settings and the code. DEBUG=1 for development (the
+# test suite sets it, see governance/testing_defaults.py).
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = os.environ.get("SECRET_KEY") or kept_secret("secret_key", lambda: secrets.token_urlsafe(50))
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
-# Personal data (ID and phone numbers) is encrypted at rest with this key and found by
-# exact match through a keyed hash (PIPL). Both derive from SECRET_KEY when unset, which
-# is fine for development only.
+# Personal data (ID and phone numbers) is encrypted at rest with FIELD_ENCRYPTION_KEY (a
+# Fernet key; comma-separate several to rotate) and found by exact match through a keyed
+# hash under FIELD_HASH_KEY (PIPL). A deployment sets both with SECRET_KEY (losing them
+# loses the data: keep them apart from the database's backups). Out of the box (no
+# SECRET_KEY set either) they are generated once and kept in var/ beside the database.
+# Unset in a deployment they would derive from SECRET_KEY, which is refused unless DEBUG.
 FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
 FIELD_HASH_KEY = os.environ.get("FIELD_HASH_KEY", "")
+if not os.environ.get("SECRET_KEY"):
+    FIELD_ENCRYPTION_KEY = FIELD_ENCRYPTION_KEY or kept_secret(
+        "field_encryption_key", lambda: base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    )
+    FIELD_HASH_KEY = FIELD_HASH_KEY or kept_secret("field_hash_key", lambda: secrets.token_urlsafe(32))
+if not DEBUG and not (FIELD_ENCRYPTION_KEY and FIELD_HASH_KEY):
+    raise ImproperlyConfigured(
+        "Set FIELD_ENCRYPTION_KEY and FIELD_HASH_KEY when SECRET_KEY is set and DEBUG is off: "
+        "derived from SECRET_KEY, a changed secret key would make the personal data unreadable."
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -285,7 +323,17 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
-    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+# Served over HTTPS (the production set-up: docker-compose behind a TLS proxy that sets
+# X-Forwarded-Proto): cookies only over HTTPS, plain HTTP redirected, HSTS. Off for
+# `make run` on a LAN over plain HTTP. /healthz stays plain for the container check.
+HTTPS = env_bool("HTTPS", env_bool("SECURE_COOKIES", False))
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
