@@ -113,11 +113,16 @@ class Grant:
     note: str = ""
     # The note is not required from this actor (a rating is the reporter's reason).
     note_optional: bool = False
+    # A case this grant may move waits in the actor's inbox. Not where the actor only
+    # stands in for another (the office claiming or solving for a village) or corrects a
+    # result (reopening): those cases wait for someone else.
+    in_inbox: bool = True
 
 
 CADRE_OF_VILLAGE = Grant(CADRE, area="village", level=Level.VILLAGE)
 DEPARTMENT_ASSIGNED = Grant(DEPARTMENT, area="department")
 OFFICE_OF_TOWN = Grant(OFFICE, area="town")
+OFFICE_STANDING_IN = Grant(OFFICE, area="town", in_inbox=False)
 SUPERVISOR_OF_TOWN = Grant(SUPERVISOR, area="town")
 THE_REPORTER = Grant(REPORTER.role, note_optional=True)
 
@@ -238,7 +243,7 @@ TRANSITIONS: dict[str, Transition] = _transitions(
     Transition(
         Move.CLAIM,
         frozenset({S.REGISTERED}),
-        (CADRE_OF_VILLAGE, OFFICE_OF_TOWN),
+        (CADRE_OF_VILLAGE, OFFICE_STANDING_IN),
         target=S.CLAIMED,
         sets={"claimed_by": ACTOR},
         tells=(TELL_REPORTER,),
@@ -248,7 +253,7 @@ TRANSITIONS: dict[str, Transition] = _transitions(
         frozenset({S.REGISTERED, S.CLAIMED}),
         (
             CADRE_OF_VILLAGE,
-            OFFICE_OF_TOWN,
+            OFFICE_STANDING_IN,
             Grant(SWEEP.role, when=(OVERDUE,), note=_("Overdue at village level: escalated to the town.")),
         ),
         target=S.ESCALATED,
@@ -288,7 +293,7 @@ TRANSITIONS: dict[str, Transition] = _transitions(
     Transition(
         Move.SOLVE,
         frozenset({S.CLAIMED, S.ESCALATED, S.ACCEPTED}),
-        (CADRE_OF_VILLAGE, OFFICE_OF_TOWN, DEPARTMENT_ASSIGNED),
+        (CADRE_OF_VILLAGE, OFFICE_STANDING_IN, DEPARTMENT_ASSIGNED),
         target=S.SOLVED,
         sets={"solved_at": NOW, "solved_by": ACTOR, "solution": NOTE},
         closes_period=True,
@@ -314,7 +319,7 @@ TRANSITIONS: dict[str, Transition] = _transitions(
     Transition(
         Move.REJECT,
         frozenset({S.REGISTERED, S.CLAIMED, S.ESCALATED}),
-        (CADRE_OF_VILLAGE, OFFICE_OF_TOWN),
+        (CADRE_OF_VILLAGE, OFFICE_STANDING_IN),
         target=S.REJECTED,
         closes_period=True,
         note_required=GIVE_A_REASON,
@@ -323,7 +328,7 @@ TRANSITIONS: dict[str, Transition] = _transitions(
     Transition(
         Move.REOPEN,
         RATABLE_STATES,
-        (OFFICE_OF_TOWN, THE_REPORTER),
+        (OFFICE_STANDING_IN, THE_REPORTER),
         target=back_to_solver,
         sets={
             "closed_at": None,
@@ -434,15 +439,30 @@ def allowed_moves(case, actor, *, now: datetime.datetime | None = None) -> list[
     ]
 
 
-def moves_q(actor, *, now: datetime.datetime | None = None) -> Q | None:
+def inbox_moves(case, actor, *, now: datetime.datetime | None = None) -> list[str]:
+    """The moves for which ``case`` waits for ``actor``: allowed under a grant that is not
+    standing in for another (see ``Grant.in_inbox``)."""
+    reach = _Reach(actor)
+    moves = []
+    for move, t in TRANSITIONS.items():
+        grant = grant_for(t, case, actor, now=now, reach=reach)
+        if grant is not None and grant.in_inbox:
+            moves.append(move)
+    return moves
+
+
+def moves_q(actor, *, now: datetime.datetime | None = None, inbox: bool = False) -> Q | None:
     """The cases on which ``actor`` has a move, as a filter (None: none at all) — the
-    same rule as :func:`allowed_moves`, for a set of cases: a user's inbox."""
+    same rule as :func:`allowed_moves`, for a set of cases. With ``inbox``, the cases
+    that wait for the actor (:func:`inbox_moves`): a user's inbox."""
     reach = _Reach(actor)
     now = now or timezone.now()
     # One term per kind of grant, with the source states of all its moves.
     states: dict[tuple[Grant, bool], set[str]] = {}
     for t in TRANSITIONS.values():
         for grant in t.grants:
+            if inbox and not grant.in_inbox:
+                continue
             if grant.role in reach.roles:
                 by_solver = t.not_by_solver and getattr(actor, "pk", None) is not None
                 states.setdefault((grant, by_solver), set()).update(t.sources)

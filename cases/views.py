@@ -32,14 +32,14 @@ TABS = {
 
 @login_required
 def case_list(request):
-    inbox = moves_q(request.user)
+    inbox = moves_q(request.user, inbox=True)
     # Those who make no moves (grid workers, REST clients) start from what they see.
     tab = request.GET.get("tab") or ("inbox" if inbox is not None else "all")
     if tab not in TABS:
         tab = "inbox"
     cases = restrict(Case.objects.select_related("kind", "village", "claimed_by", "department"), request.user)
     if tab == "inbox":
-        # The cases on which this user has a move: the state machine's table, as a query.
+        # The cases waiting for this user's move: the state machine's table, as a query.
         cases = cases.filter(inbox) if inbox is not None else cases.none()
     elif tab == "dispatch":
         cases = cases.filter(state__in=sorted(transitions.TRANSITIONS[Move.ASSIGN].sources))
