@@ -30,7 +30,7 @@ from grids.models import Department, Grid, Household, Town, Village
 
 from . import transitions
 from .choices import OPEN_STATES, Move, Satisfaction, Source
-from .models import Case, CaseKind
+from .models import Case, CaseKind, Notification
 from .services import MoveNotAllowed, case_move, case_rate, case_report
 from .sweeps import run_sweep
 
@@ -264,11 +264,14 @@ def build_cases(run: demo.DemoRun) -> None:
     if not Case.objects.filter(town=town).exists():
         with transaction.atomic():
             history = _History(town, run.built, run.options["seed"])
+            until = timezone.now()
             history.live(
-                until=timezone.now(),
+                until=until,
                 days=run.options["history_days"],
                 rate=run.options["cases_per_village_day"],
             )
+            # The history's messages went out as it happened: nothing of it is pending.
+            Notification.objects.filter(case__town=town, sent_at__isnull=True).update(sent_at=until)
     cases = Case.objects.filter(town__in=run.built["towns"])
     run.count("cases", cases.count())
     run.count("  open", cases.filter(state__in=OPEN_STATES).count())

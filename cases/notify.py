@@ -85,10 +85,25 @@ def notification(tell, *, case, event=None) -> Notification:
     )
 
 
-def deliver_after_commit() -> None:
+def _deliver() -> None:
+    """Queue the delivery task. The rows are saved whatever happens here: with the broker
+    down the failure is logged, never raised (a saved write must not answer 500), and the
+    beat's periodic delivery sends what is pending."""
     from .tasks import deliver_notifications
 
-    transaction.on_commit(deliver_notifications.delay)
+    try:
+        deliver_notifications.delay()
+    except Exception:  # noqa: BLE001 - any broker failure; the rows wait for the beat
+        logger.exception("could not queue the delivery of notifications; the beat will send them")
+
+
+def deliver_after_commit() -> None:
+    """Deliver what is pending once the transaction commits: one task per transaction,
+    however many moves it made (a sweep, the demo's history)."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(entry[1] is _deliver for entry in connection.run_on_commit):
+        return
+    transaction.on_commit(_deliver)
 
 
 def queue(rows: list[Notification]) -> None:

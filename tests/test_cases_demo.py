@@ -11,7 +11,7 @@ from django.db.models import Count, F, Min
 
 from cases.choices import CaseState, Level, Move, Satisfaction
 from cases.demo import KINDS
-from cases.models import Case, CaseEvent, CasePeriod, Rating
+from cases.models import Case, CaseEvent, CasePeriod, Notification, Rating
 
 pytestmark = pytest.mark.django_db
 SMALL = ["--villages", "4", "--grids-per-village", "3", "--households-per-village", "25"]
@@ -43,6 +43,8 @@ def in_every_state_at_every_level_across_the_villages():
         assert {c.level for c in cases.filter(state=state)} == {Level.VILLAGE, Level.TOWN}, state
     assert cases.values("village").distinct().count() == 4
     assert cases.values("kind").distinct().count() >= 8
+    # the history's messages are not waiting to go out
+    assert not Notification.objects.filter(sent_at__isnull=True).exists()
     # nothing stuck halfway: what was solved days ago has been crossed off since
     assert not cases.filter(state=CaseState.SOLVED, solved_at__lt=NOW - datetime.timedelta(days=5)).exists()
     # a history, not a batch made today
