@@ -27,14 +27,18 @@ def browser():
             pytest.fail("Chromium is not installed: .ci/run installs Debian's chromium package")
         pytest.skip("Chromium is not installed")
     # Playwright's sync API runs an event loop in this thread; the ORM calls made by the
-    # test itself are still plain synchronous ones.
+    # test itself are still plain synchronous ones. Only for these tests: a process this
+    # worker starts later (manage.py check --deploy) must not inherit it.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            yield browser
+            browser.close()
+    finally:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture
