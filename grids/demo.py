@@ -984,7 +984,9 @@ def _demo_user(username: str, name: str, role, area_field, area, *, password: st
     user.last_name, user.first_name = (name[:1], name[1:]) if name else ("", "")
     if password is None:
         user.set_unusable_password()
-    else:
+    elif not user.check_password(password):
+        # Only when it differs: a new password revokes the user's API tokens, and the
+        # printed demo token should stay the same from one run to the next.
         user.set_password(password)
     user.save()
     if area is not None:

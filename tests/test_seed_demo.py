@@ -193,6 +193,12 @@ def test_a_second_run_builds_nothing_again_and_resets_the_passwords(demo):
     assert User.objects.get(username="demo_cadre").check_password("another1")
 
 
+def test_a_second_run_keeps_the_printed_api_token(demo):
+    token = Token.objects.get(user__username="demo_api").key
+    out = seed()
+    assert Token.objects.get(user__username="demo_api").key == token and token in out
+
+
 def test_the_same_seed_generates_the_same_town():
     plan = Plan(seed=7, villages=3, grids_per_village=4, households_per_village=30)
     first, again = generate_town(plan), generate_town(plan)
