@@ -105,8 +105,9 @@ def _warn_uncovered(request, model_admin) -> None:
             request,
             _(
                 "The official holiday schedule is entered up to %(last)s. Deadlines in later years count "
-                "weekends only until the schedule for %(next)s is entered (add the year, then its holidays "
-                "and make-up days, or run: manage.py load_calendar FILE --year %(next)s)."
+                "the statutory holidays provisionally, without make-up working days, until the schedule "
+                "for %(next)s is entered (add the year, then its holidays and make-up days, or run: "
+                "manage.py load_calendar FILE --year %(next)s)."
             )
             % {"last": last or "—", "next": next_year},
             level=messages.WARNING,

@@ -214,7 +214,8 @@ class AuditEntry(models.Model):
 class CalendarYear(models.Model):
     """A year whose official schedule (holidays and make-up days) has been entered.
 
-    Past the last such year the calendar falls back to weekends and says so.
+    For a year without one the calendar counts the statutory holidays provisionally (no
+    make-up days) and says so (governance.workdays.statutory_holidays).
     """
 
     year = models.PositiveSmallIntegerField(_("year"), unique=True)

@@ -307,7 +307,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/5"),
     },
     # Every day at 08:00: warn while the working-day calendar lacks the coming year's
-    # official schedule, so deadlines never silently fall back to weekends only.
+    # official schedule, while deadlines there count the statutory holidays provisionally.
     "calendar-coverage-check": {
         "task": "governance.tasks.calendar_coverage_check",
         "schedule": crontab(minute=0, hour=8),

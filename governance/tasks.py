@@ -21,7 +21,8 @@ def calendar_coverage_check() -> dict:
     missing = [year for year in (today.year, today.year + 1) if last is None or year > last]
     if missing:
         logger.warning(
-            "working-day calendar has no official schedule for %s; deadlines there count weekends only",
+            "working-day calendar has no official schedule for %s; deadlines there count the statutory "
+            "holidays provisionally, without make-up working days",
             ", ".join(map(str, missing)),
         )
     return {"covered_until": last, "missing": missing}

@@ -3,15 +3,18 @@
 A day is a working day by the weekday rule (Monday to Friday) unless a ``CalendarDay``
 says otherwise: a statutory holiday, a make-up working day (调休), a local closure or a
 correction (nationwide, or for one town, which wins). Years whose official schedule has
-been entered are ``CalendarYear`` rows; for any later year the weekday rule stands alone
-and every answer that relied on it carries a warning. The ``chinesecalendar`` package
-seeds the years it knows (up to 2026) and is never asked about a date it lacks.
+been entered are ``CalendarYear`` rows. For a year without one, the statutory holidays
+the law fixes are counted off provisionally (``statutory_holidays``), without the
+make-up working days only the year's official notice sets, and every answer that relied
+on them says so; loading the official schedule replaces them. The ``chinesecalendar``
+package seeds the years it knows (up to 2026) and is never asked about a date it lacks.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -39,6 +42,53 @@ HOLIDAY_NAMES_ZH = {
 }
 
 
+# 国务院《全国年节及纪念日放假办法》as amended in 2025 (in force from 1 January 2025): the
+# holidays of all citizens, which the fallback counts for a year without an official
+# schedule. Earlier years are the official data's (chinesecalendar), or weekends only.
+STATUTORY_SINCE = 2025
+
+
+@functools.lru_cache(maxsize=64)
+def statutory_holidays(year: int) -> dict[datetime.date, str]:
+    """The days off the law fixes in ``year``, before the State Council's notice for it:
+    New Year's Day (1 Jan); Spring Festival eve and days 1–3 of the first lunar month;
+    Qingming (the day of the solar term); Labour Day (1–2 May); Dragon Boat (5th of the
+    5th lunar month); Mid-autumn (15th of the 8th); National Day (1–3 Oct). A holiday on a
+    Saturday or Sunday is given back on the next weekday not already off (the Measures:
+    全体公民放假的假日，如果适逢周六、周日，应当在工作日补假). No make-up working days:
+    only the year's notice sets those.
+
+    Lunar dates and the solar term come from ``lunar_python`` (astronomical, no tables).
+    """
+    from lunar_python import Lunar, Solar
+
+    def solar(lunar) -> datetime.date:
+        s = lunar.getSolar()
+        return datetime.date(s.getYear(), s.getMonth(), s.getDay())
+
+    new_year = Lunar.fromYmd(year, 1, 1)
+    qingming = Solar.fromYmd(year, 4, 1).getLunar().getJieQiTable()["清明"]
+    days: dict[datetime.date, str] = {datetime.date(year, 1, 1): "元旦"}
+    days[solar(new_year.next(-1))] = "春节"  # 除夕: the last day of the 12th lunar month
+    for offset in range(3):
+        days[solar(new_year.next(offset))] = "春节"
+    days[datetime.date(qingming.getYear(), qingming.getMonth(), qingming.getDay())] = "清明节"
+    days[datetime.date(year, 5, 1)] = days[datetime.date(year, 5, 2)] = "劳动节"
+    days[solar(Lunar.fromYmd(year, 5, 5))] = "端午节"
+    mid_autumn = solar(Lunar.fromYmd(year, 8, 15))
+    for offset in range(3):
+        days[datetime.date(year, 10, 1 + offset)] = "国庆节"
+    days[mid_autumn] = "中秋节、国庆节" if mid_autumn in days else "中秋节"
+    given_back: dict[datetime.date, str] = {}
+    for day in sorted(days):
+        if day.weekday() >= 5:
+            back = day + datetime.timedelta(days=1)
+            while back.weekday() >= 5 or back in days or back in given_back:
+                back += datetime.timedelta(days=1)
+            given_back[back] = f"{days[day]}补假"
+    return {day: name for day, name in {**days, **given_back}.items() if day.year == year}
+
+
 class OutOfRange(ValueError):
     """The count runs past the last date the calendar can hold (9999-12-31)."""
 
@@ -49,24 +99,43 @@ class Deadline:
     working_days: int
     at: datetime.datetime
     days: list[datetime.date] = field(default_factory=list)
+    # Years counted without their official schedule: ``provisional_years`` on the
+    # statutory holidays (statutory_holidays), the rest on weekends only.
     uncovered_years: list[int] = field(default_factory=list)
+    provisional_years: list[int] = field(default_factory=list)
 
     @property
     def warnings(self) -> list[str]:
-        if not self.uncovered_years:
-            return []
-        years = ", ".join(str(y) for y in self.uncovered_years)
-        return [
-            _(
-                "The official holiday schedule for %(years)s has not been entered: weekends only "
-                "were counted. Enter it in the admin (calendar years and days)."
+        messages = []
+        if self.provisional_years:
+            messages.append(
+                _(
+                    "The official holiday schedule for %(years)s has not been entered: the statutory "
+                    "holidays were counted provisionally (New Year's Day, Spring Festival eve and days "
+                    "1–3, Qingming, Labour Day, Dragon Boat, Mid-autumn, National Day, and a weekday "
+                    "for each that falls on a weekend), without make-up working days. Enter the "
+                    "official schedule in the admin (calendar years and days) to replace them."
+                )
+                % {"years": ", ".join(str(y) for y in self.provisional_years)}
             )
-            % {"years": years}
-        ]
+        weekends_only = [y for y in self.uncovered_years if y not in self.provisional_years]
+        if weekends_only:
+            messages.append(
+                _(
+                    "The official holiday schedule for %(years)s has not been entered: weekends only "
+                    "were counted. Enter it in the admin (calendar years and days)."
+                )
+                % {"years": ", ".join(str(y) for y in weekends_only)}
+            )
+        return messages
 
 
 class CalendarView:
-    """Working-day answers over a date range, from one query of the overrides."""
+    """Working-day answers over a date range, from one query of the overrides.
+
+    In a year without its official schedule the statutory holidays stand in for the
+    nationwide days; a nationwide or local row entered for that year still wins.
+    """
 
     def __init__(self, first: datetime.date, last: datetime.date, town_id: int | None = None):
         self.first, self.last = first, last
@@ -77,8 +146,19 @@ class CalendarView:
         local: dict[datetime.date, bool] = {}
         for day, is_workday, row_town in rows.values_list("date", "is_workday", "town_id"):
             (local if row_town else national)[day] = is_workday
-        self.overrides = {**national, **local}
         self.covered = set(CalendarYear.objects.values_list("year", flat=True))
+        self.provisional = {
+            year
+            for year in range(max(first.year, STATUTORY_SINCE), last.year + 1)
+            if year not in self.covered
+        }
+        statutory = {
+            day: False
+            for year in sorted(self.provisional)
+            for day in statutory_holidays(year)
+            if first <= day <= last
+        }
+        self.overrides = {**statutory, **national, **local}
 
     def is_workday(self, day: datetime.date) -> bool:
         if day in self.overrides:
@@ -121,7 +201,14 @@ def _deadline(start: datetime.datetime, working_days: int, town_id: int | None) 
             counted.append(day)
     end = datetime.datetime.combine(day, datetime.time(23, 59, 59), tzinfo=SHANGHAI)
     uncovered = sorted({d.year for d in [local.date(), *counted]} - view.covered)
-    return Deadline(start=local, working_days=working_days, at=end, days=counted, uncovered_years=uncovered)
+    return Deadline(
+        start=local,
+        working_days=working_days,
+        at=end,
+        days=counted,
+        uncovered_years=uncovered,
+        provisional_years=[y for y in uncovered if y >= STATUTORY_SINCE],
+    )
 
 
 def last_covered_year() -> int | None:

@@ -52,14 +52,15 @@ def test_the_api_answers_the_specs_example(world, as_user):
     assert body["warnings"] == [] and body["calendar_covered_until"] == 2026
 
 
-def test_past_the_data_it_falls_back_to_weekends_and_says_so(world, as_user):
+def test_past_the_data_it_falls_back_to_the_statutory_holidays_and_says_so(world, as_user):
     response = as_user(world.users["cadre"]).get(
         URL, {"start": "2026-12-30T10:00:00+08:00", "working_days": 3}
     )
     body = response.json()
     assert response.status_code == 200
-    assert body["deadline"] == "2027-01-04T23:59:59+08:00"  # 31 Dec, 1 Jan (a Friday), 4 Jan
+    assert body["deadline"] == "2027-01-05T23:59:59+08:00"  # 31 Dec, 4 Jan, 5 Jan (1 Jan is off)
     assert body["warnings"] and "2027" in body["warnings"][0]
+    assert body["provisional_years"] == [2027]
 
 
 def test_loading_the_next_years_schedule_removes_the_warning_and_changes_the_answer(world, as_user, tmp_path):

@@ -32,6 +32,13 @@ class DeadlineSerializer(serializers.Serializer):
     deadline = serializers.DateTimeField()
     working_dates = serializers.ListField(child=serializers.DateField())
     warnings = serializers.ListField(child=serializers.CharField())
+    provisional_years = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text=_(
+            "Years counted without their official schedule, on the statutory holidays alone: the "
+            "deadline may move once the schedule is entered."
+        ),
+    )
     calendar_covered_until = serializers.IntegerField(allow_null=True)
 
 
@@ -64,6 +71,7 @@ class DeadlineView(APIView):
             "deadline": result.at,
             "working_dates": result.days,
             "warnings": result.warnings,
+            "provisional_years": result.provisional_years,
             "calendar_covered_until": workdays.last_covered_year(),
         }
         return Response(DeadlineSerializer(data).data)
