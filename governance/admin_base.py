@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 
-from .scoping import CHANGE, VIEW, can, policy_for, restrict
+from .scoping import CHANGE, VIEW, can, is_scoped, restrict
 from .services import governed_create, governed_delete, governed_update, live_dependants
 
 
@@ -14,7 +14,7 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
 
     def field_choices(self, field, request, model_admin):
         related = field.related_model
-        if not _is_scoped(related):
+        if not is_scoped(related):
             return super().field_choices(field, request, model_admin)
         queryset = restrict(related._default_manager.all(), request.user)
         ordering = self.field_admin_ordering(field, request, model_admin)
@@ -86,13 +86,13 @@ class ScopedModelAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if field is not None and hasattr(field, "queryset") and _is_scoped(field.queryset.model):
+        if field is not None and hasattr(field, "queryset") and is_scoped(field.queryset.model):
             field.queryset = restrict(field.queryset, request.user)
         return field
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
-        if field is not None and hasattr(field, "queryset") and _is_scoped(field.queryset.model):
+        if field is not None and hasattr(field, "queryset") and is_scoped(field.queryset.model):
             field.queryset = restrict(field.queryset, request.user)
         return field
 
@@ -141,14 +141,6 @@ def _is_m2m(obj, name: str) -> bool:
         return obj._meta.get_field(name).many_to_many
     except FieldDoesNotExist:  # a form field that is not a model field (a personal number)
         return False
-
-
-def _is_scoped(model) -> bool:
-    try:
-        policy_for(model)
-    except LookupError:
-        return False
-    return True
 
 
 class ReadOnlyAdmin(ScopedModelAdmin):

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .scoping import policy_for, restrict
+from .scoping import is_scoped, restrict
 
 
 class IntegerFilter(django_filters.NumberFilter):
@@ -51,14 +51,6 @@ def _lenient(field_class: type) -> type:
     return type(f"Scoped{field_class.__name__}", (_OutOfScopeIsNothing, field_class), {})
 
 
-def _is_scoped(model) -> bool:
-    try:
-        policy_for(model)
-    except LookupError:
-        return False
-    return True
-
-
 def prepare(filterset, user) -> None:
     """Make ``filterset`` safe for ``user``; for any FilterSet, declared or generated.
 
@@ -73,7 +65,7 @@ def prepare(filterset, user) -> None:
         if not isinstance(f, django_filters.ModelChoiceFilter | django_filters.ModelMultipleChoiceFilter):
             continue
         queryset = f.get_queryset(request)
-        if queryset is not None and _is_scoped(queryset.model):
+        if queryset is not None and is_scoped(queryset.model):
             f.queryset = restrict(queryset, user)
         f.field_class = _lenient(f.field_class)
 

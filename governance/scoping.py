@@ -97,6 +97,11 @@ def grant(model: type[Model], rule: Rule) -> None:
     _GRANTS.setdefault(model, []).append(rule)
 
 
+def is_scoped(model: type[Model]) -> bool:
+    """Whether ``model`` has a registered policy (its rows are scoped by :func:`restrict`)."""
+    return model in _POLICIES
+
+
 def autodiscover() -> None:
     """Import every installed app's ``policies`` module, which registers its rules."""
     autodiscover_modules("policies")
