@@ -129,6 +129,8 @@ def deliver_pending(limit: int = 10_000) -> int:
             done = [note.pk for note in batch if channel(note.channel).send(note)]
             Notification.objects.filter(pk__in=done).update(sent_at=timezone.now())
             sent += len(done)
-        if len(batch) < BATCH:
+        if not done or len(batch) < BATCH:
+            # Nothing sent (a gateway down) would fetch the same batch forever: the rest
+            # waits for the next run (the beat's deliver_pending_notifications).
             break
     return sent

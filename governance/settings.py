@@ -306,6 +306,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.escalation_sweep",
         "schedule": crontab(minute="*/5"),
     },
+    # Every minute: deliver the notifications still pending. Each transaction queues its
+    # own delivery after commit, but that is best-effort (a broker that is down is only
+    # logged, cases.notify) and a gateway may fail a batch: this sends what they left.
+    # Locked batches, so it is safe beside those deliveries and on two workers.
+    "case-notification-delivery": {
+        "task": "cases.tasks.deliver_pending_notifications",
+        "schedule": crontab(),
+        # django-celery-beat sends it to expire in 55 s: a run not started within the
+        # minute (the worker busy or down) is left to the next one, not piled up
+        "options": {"expire_seconds": 55},
+    },
     # Every day at 08:00: warn while the working-day calendar lacks the coming year's
     # official schedule, while deadlines there count the statutory holidays provisionally.
     "calendar-coverage-check": {
