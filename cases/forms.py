@@ -74,7 +74,13 @@ class MoveForm(forms.Form):
 
 
 class RateForm(forms.Form):
+    """The reporter's rating, with the rating code from the receipt (kept in a hidden
+    field once the tracking page has accepted it)."""
+
+    code = forms.CharField(label=_("rating code"), max_length=32, widget=forms.HiddenInput)
     satisfaction = forms.ChoiceField(
         label=_("Are you satisfied with the result?"), choices=Satisfaction.choices, widget=forms.RadioSelect
     )
-    comment = forms.CharField(label=_("comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        label=_("comment"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from .models import Notification
+from .models import Notification, rating_code, rating_link
 
 logger = logging.getLogger("cases.notify")
 BATCH = 500
@@ -69,6 +69,9 @@ def notification(tell, *, case, event=None) -> Notification:
         "number": case.tracking_number,
         "state": case.get_state_display(),
         "deadline": deadline_text(case.deadline),
+        # The request to rate carries the reporter's code (transitions.YOUR_RATING_CODE).
+        "rating_code": rating_code(case),
+        "rating_link": rating_link(case),
     }
     fields = {
         "event": event.pk if event is not None else "",

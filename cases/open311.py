@@ -6,6 +6,14 @@ case's current deadline. Requests are filed with an API key bound to an area: a 
 resolves to the grid whose boundary holds it, ``address_string`` / ``address_id`` to a
 village or grid of that area by code or name. Every answer comes as JSON or XML, errors
 as the spec's list of ``{code, description}``.
+
+Reads without a key serve what the public board serves (its cases, a short masked
+description, no reporter, coordinates, address, photos or solution text); a single
+request by its id is the tracking page's progress, in the same form. Reads with a key
+(``api_key``) serve the rows of the key's area in full. Lists are paged, as
+implementations of the spec do: ``page`` (from 1) and ``page_size`` (default 50, at most
+MAX_RESULTS), newest first, the next and previous pages in the ``Link`` header; or
+narrow them with ``start_date`` and ``end_date``.
 """
 
 from __future__ import annotations
@@ -25,16 +33,20 @@ from django.views.decorators.http import require_http_methods
 
 from governance import crypto
 from governance.scoping import area_scope, restrict_to_scope
+from governance.text import CONTROL_CHARACTERS
 from grids.models import Grid, Village
 from grids.selectors import grid_at_point
 
 from . import services
 from .choices import OPEN_STATES, Source
-from .models import Case, CaseKind, Open311Client
+from .models import Case, CaseKind, Open311Client, rating_code, rating_link
+from .selectors import board_cases, holder_name, public_cases, short
 
 FORMATS = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 DEFAULT_DAYS = 90
-MAX_RESULTS = 1000
+MAX_RESULTS = 1000  # the most rows one answer holds (page_size's cap)
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE = 100_000  # past it, an offset no database takes kindly (and no list is so long)
 ATTRIBUTES = [
     {
         "variable": True,
@@ -94,11 +106,22 @@ def _xml_value(parent, tag, value):
     elif isinstance(value, bool):
         el.text = "true" if value else "false"
     elif value is not None:
-        el.text = str(value)
+        # XML 1.0 has no control characters: one saved before they were refused at the
+        # door would make the whole document invalid.
+        el.text = CONTROL_CHARACTERS.sub("", str(value))
     return el
 
 
-def render(data, fmt: str, *, root: str, item: str | None = None, status: int = 200) -> HttpResponse:
+def render(
+    data, fmt: str, *, root: str, item: str | None = None, status: int = 200, links: dict | None = None
+) -> HttpResponse:
+    response = _render(data, fmt, root=root, item=item, status=status)
+    if links:
+        response["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())
+    return response
+
+
+def _render(data, fmt: str, *, root: str, item: str | None = None, status: int = 200) -> HttpResponse:
     if fmt == "json":
         return JsonResponse(data, safe=False, status=status, json_dumps_params={"ensure_ascii": False})
     top = ET.Element(root)
@@ -208,6 +231,7 @@ def service_definition(request, code, fmt):
 
 
 def _request_row(case: Case) -> dict:
+    """A request as a client with a key reads it (the key's area only)."""
     status = "open" if case.state in OPEN_STATES else "closed"
     media = next(iter(case.attachments.all()), None)  # prefetched
     return {
@@ -231,10 +255,81 @@ def _request_row(case: Case) -> dict:
     }
 
 
+def _public_row(case: Case) -> dict:
+    """A request as anyone reads it: what the public board shows of the case (reported
+    when, where by village, what kind, the short masked description, who holds it, the
+    deadline, the state), and nothing else."""
+    status = "open" if case.state in OPEN_STATES else "closed"
+    return {
+        "service_request_id": case.tracking_number,
+        "status": status,
+        "status_notes": case.get_state_display(),
+        "service_name": case.kind.name,
+        "service_code": case.kind.code,
+        "description": short(case.description),
+        "agency_responsible": holder_name(case) or case.village.name,
+        "service_notice": "",
+        "requested_datetime": _iso(case.created_at),
+        "updated_datetime": None,
+        "expected_datetime": _iso(case.deadline) if status == "open" else None,
+        "address": "",
+        "address_id": case.village.code,
+        "zipcode": "",
+        "lat": None,
+        "long": None,
+        "media_url": "",
+    }
+
+
 def _cases():
     return Case.objects.filter(deleted_at__isnull=True).select_related(
         "kind", "village", "grid", "department"
     )
+
+
+def _reader(params) -> Open311Client | None:
+    """The client whose ``api_key`` reads (a wrong key is refused), or None: anyone."""
+    key = params.get("api_key", "")
+    return _client(key) if key else None
+
+
+def _date_param(params, name: str) -> datetime.datetime | None:
+    value = params.get(name)
+    if not value:
+        return None
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise Open311Error(400, "start_date and end_date must be w3 datetimes")
+    if timezone.is_naive(parsed):
+        return timezone.make_aware(parsed)
+    try:
+        # An offset like +23:59 is valid ISO 8601, but PostgreSQL refuses a displacement
+        # over 15:59: compare in the local time zone.
+        return parsed.astimezone(timezone.get_current_timezone())
+    except OverflowError:
+        raise Open311Error(400, f"{name} is out of range") from None
+
+
+def _int_param(params, name: str, default: int, most: int) -> int:
+    value = params.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= most:
+        raise Open311Error(400, f"{name} must be a whole number from 1 to {most}")
+    return number
+
+
+def _page_link(request, page: int) -> str:
+    query = request.GET.copy()
+    query["page"] = str(page)
+    return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
 
 @csrf_exempt
@@ -246,23 +341,21 @@ def requests_endpoint(request, fmt="json"):
 
 @open311_view(["GET"])
 def get_requests(request, fmt):
+    """A page of requests, newest first; see the module's docstring for who reads what."""
     params = request.GET
-    cases = _cases()
+    client = _reader(params)
+    # page_size may be as large as MAX_RESULTS, and no more (the spec's cap, kept).
+    page_size = min(_int_param(params, "page_size", DEFAULT_PAGE_SIZE, 10**9), MAX_RESULTS)
+    page = _int_param(params, "page", 1, MAX_PAGE)
     if params.get("service_request_id"):
         ids = [i.strip().upper() for i in params["service_request_id"].split(",") if i.strip()][:MAX_RESULTS]
-        cases = cases.filter(tracking_number__in=ids)
+        # Any case by its number, as the tracking page shows it.
+        cases = (_cases() if client else public_cases()).filter(tracking_number__in=ids)
     else:
+        cases = _cases() if client else board_cases()
         if params.get("service_code"):
             cases = cases.filter(kind__code__in=params["service_code"].split(","))
-        start, end = params.get("start_date"), params.get("end_date")
-        try:
-            start = parse_datetime(start) if start else None
-            end = parse_datetime(end) if end else None
-        except ValueError:
-            start = end = None
-            raise Open311Error(400, "start_date and end_date must be w3 datetimes") from None
-        if (params.get("start_date") and start is None) or (params.get("end_date") and end is None):
-            raise Open311Error(400, "start_date and end_date must be w3 datetimes")
+        start, end = _date_param(params, "start_date"), _date_param(params, "end_date")
         if start is None and end is None:
             start = timezone.now() - datetime.timedelta(days=DEFAULT_DAYS)
         if start is not None:
@@ -280,24 +373,40 @@ def get_requests(request, fmt):
                 cases = cases.exclude(state__in=OPEN_STATES)
         if params.get("jurisdiction_id"):
             cases = cases.filter(town__code=params["jurisdiction_id"])
-    rows = [
-        _request_row(c) for c in cases.prefetch_related("attachments").order_by("-created_at")[:MAX_RESULTS]
-    ]
-    return render(rows, fmt, root="service_requests", item="request")
+    if client is not None:
+        cases = _area(client, cases).prefetch_related("attachments")
+    offset = (page - 1) * page_size
+    # One row past the page says whether another follows, without counting them all.
+    found = list(cases.order_by("-created_at", "-id")[offset : offset + page_size + 1])
+    row = _request_row if client is not None else _public_row
+    links = {}
+    if len(found) > page_size:
+        links["next"] = _page_link(request, page + 1)
+    if page > 1:
+        links["prev"] = _page_link(request, page - 1)
+    return render(
+        [row(c) for c in found[:page_size]], fmt, root="service_requests", item="request", links=links
+    )
 
 
 @open311_view(["GET"])
 def get_request(request, number, fmt):
-    case = _cases().prefetch_related("attachments").filter(tracking_number=number.upper()).first()
+    client = _reader(request.GET)
+    if client is not None:
+        cases = _area(client, _cases()).prefetch_related("attachments")
+    else:
+        cases = public_cases()  # any case by its number, as the tracking page shows it
+    case = cases.filter(tracking_number=number.strip().upper()).first()
     if case is None:
         raise Open311Error(404, f"no service request {number}")
-    return render([_request_row(case)], fmt, root="service_requests", item="request")
+    row = _request_row if client is not None else _public_row
+    return render([row(case)], fmt, root="service_requests", item="request")
 
 
 @open311_view(["GET"])
 def get_token(request, token, fmt):
     # Requests are created at once: the token is the request id itself.
-    case = _cases().filter(tracking_number=token.upper()).first()
+    case = Case.objects.filter(tracking_number=token.strip().upper(), deleted_at__isnull=True).first()
     if case is None:
         raise Open311Error(404, f"no token {token}")
     return render(
@@ -403,8 +512,19 @@ def post_request(request, fmt):
             400, "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
         ) from None
     notice = f"将在 {timezone.localtime(case.deadline):%Y-%m-%d} 前办结" if case.deadline else ""
+    # The receipt: the reporter rates the result with this code, and only with it (an
+    # extension of the spec's answer; clients that do not know it ignore it).
+    code = rating_code(case)
     return render(
-        [{"service_request_id": case.tracking_number, "service_notice": notice, "account_id": None}],
+        [
+            {
+                "service_request_id": case.tracking_number,
+                "service_notice": f"{notice}；评价码 {code}" if notice else f"评价码 {code}",
+                "account_id": None,
+                "rating_code": code,
+                "rating_url": request.build_absolute_uri(rating_link(case)),
+            }
+        ],
         fmt,
         root="service_requests",
         item="request",

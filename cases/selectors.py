@@ -8,22 +8,57 @@ description short.
 import datetime
 import re
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.utils import timezone
 
 from governance import crypto
 
+from . import transitions
 from .choices import OPEN_STATES, CaseState, Move
-from .models import Case
+from .models import Case, CasePeriod, Rating
 
 BOARD_CLOSED_DAYS = 30
+BOARD_PAGE_SIZE = 50
 SHORT_DESCRIPTION = 60
 
 
+# What the public sees of a case (the board, Open311 without a key): no reporter, contact,
+# household, address, coordinates, photos or solution; the description is cut short.
+PUBLIC_COLUMNS = (
+    "id",
+    "tracking_number",
+    "created_at",
+    "state",
+    "level",
+    "deadline",
+    "closed_at",
+    "description",
+    "kind__name",
+    "kind__code",
+    "village__name",
+    "village__code",
+    "claimed_by__first_name",
+    "claimed_by__last_name",
+    "claimed_by__username",
+    "department__name",
+)
+
+
+def public_cases():
+    """Every case, with only the columns the public sees loaded."""
+    return (
+        Case.objects.filter(deleted_at__isnull=True)
+        .select_related("kind", "village", "claimed_by", "department")
+        .only(*PUBLIC_COLUMNS)
+    )
+
+
 def board_cases(*, town_id: int | None = None, village_id: int | None = None):
-    """Open cases, and those closed in the last month, of one town or village."""
+    """Open cases, and those closed in the last month, of one town or village (or of
+    all, for Open311's public list), newest first."""
     since = timezone.now() - datetime.timedelta(days=BOARD_CLOSED_DAYS)
-    queryset = Case.objects.filter(deleted_at__isnull=True).filter(
+    queryset = public_cases().filter(
         Q(state__in=OPEN_STATES)
         | Q(state__in=(CaseState.SOLVED, CaseState.CONFIRMED))
         | Q(state=CaseState.CLOSED, closed_at__gte=since)
@@ -32,26 +67,15 @@ def board_cases(*, town_id: int | None = None, village_id: int | None = None):
         queryset = queryset.filter(village_id=village_id)
     if town_id is not None:
         queryset = queryset.filter(town_id=town_id)
-    return (
-        queryset.select_related("kind", "village", "claimed_by", "department")
-        .only(
-            "id",
-            "tracking_number",
-            "created_at",
-            "state",
-            "level",
-            "deadline",
-            "closed_at",
-            "description",
-            "kind__name",
-            "village__name",
-            "claimed_by__first_name",
-            "claimed_by__last_name",
-            "claimed_by__username",
-            "department__name",
-        )
-        .order_by("-created_at", "-id")
-    )
+    return queryset.order_by("-created_at", "-id")
+
+
+def board_page(*, scope: str, area_id: int, number) -> Page:
+    """One page of a town's (``scope`` "town") or village's board, newest first: its rows
+    and the total, in two queries (the count and the page). A page number out of range
+    or not a number gives the last or the first page."""
+    filters = {"town_id": area_id} if scope == "town" else {"village_id": area_id}
+    return Paginator(board_cases(**filters), BOARD_PAGE_SIZE).get_page(number)
 
 
 # Reporters type phone and ID numbers into descriptions; the board masks them.
@@ -86,3 +110,23 @@ def case_by_tracking_number(number: str) -> Case | None:
         .select_related("kind", "village", "claimed_by", "department")
         .first()
     )
+
+
+def solved_period(case: Case) -> CasePeriod | None:
+    """The level period the case's current solution ended: what a rating rates."""
+    return (
+        CasePeriod.objects.filter(
+            case=case, outcome__in=(Move.SOLVE, Move.SOLVE_ON_SPOT), ended_at__isnull=False
+        )
+        .order_by("-ended_at", "-id")
+        .first()
+    )
+
+
+def awaits_rating(case: Case) -> bool:
+    """Whether the reporter may rate the case now: it is solved (or confirmed, closed)
+    and its current solution has no rating yet."""
+    if not transitions.can_be_rated(case):
+        return False
+    period = solved_period(case)
+    return period is not None and not Rating.objects.filter(case=case, period=period).exists()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +24,8 @@ from governance.services import ensure_in_scope
 
 from . import notify, transitions
 from .choices import LEVEL_WORKING_DAYS, CaseState, Level, Move, Satisfaction
-from .models import Case, CaseAttachment, CaseEvent, CasePeriod, Rating
+from .models import Case, CaseAttachment, CaseEvent, CasePeriod, Rating, rating_code_matches
+from .selectors import solved_period
 from .transitions import (
     ACTOR,
     NOTE,
@@ -293,6 +294,10 @@ def apply_move(
     return case
 
 
+class WrongRatingCode(ValidationError):
+    """The code given to rate a case is not the reporter's."""
+
+
 @transaction.atomic
 def case_rate(
     *,
@@ -301,9 +306,14 @@ def case_rate(
     comment: str = "",
     now: datetime.datetime | None = None,
 ) -> Rating:
-    """The reporter (by tracking number) rates a solved or closed case: the reporter's
-    moves of the table, rate, or reopen when not satisfied (back to the level that solved
-    it)."""
+    """The reporter rates a solved or closed case: the reporter's moves of the table,
+    rate, or reopen when not satisfied (back to the level that solved it).
+
+    One rating per solution: a second rating of the same solved period is refused, also
+    when both come at once (the unique constraint on case and period decides). The
+    caller has established that the rating is the reporter's: the public doors call
+    :func:`case_rate_with_code`; the demo and imports call this.
+    """
     now = now or timezone.now()
     if not transitions.can_be_rated(case):
         raise ValidationError({"satisfaction": _("Only a solved case can be rated.")})
@@ -311,9 +321,17 @@ def case_rate(
         raise ValidationError({"satisfaction": _("Choose satisfied, basically satisfied or not satisfied.")})
     t = TRANSITIONS[Move.REOPEN if satisfaction == Satisfaction.NOT_SATISFIED else Move.RATE]
     grant = transitions.grant_for(t, case, REPORTER, now=now)
-    if grant is None:
+    period = solved_period(case)
+    if grant is None or period is None:
         raise ValidationError({"satisfaction": _("Only a solved case can be rated.")})
-    rating = Rating.objects.create(case=case, satisfaction=satisfaction, comment=comment, at=now)
+    try:
+        # A savepoint: the losing insert of a race fails alone, and answers.
+        with transaction.atomic():
+            rating = Rating.objects.create(
+                case=case, period=period, satisfaction=satisfaction, comment=comment, at=now
+            )
+    except IntegrityError:
+        raise ValidationError({"satisfaction": _("This result has already been rated.")}) from None
     try:
         apply_move(
             case,
@@ -330,3 +348,21 @@ def case_rate(
             {"satisfaction": _("The case changed meanwhile; reload and rate again.")}
         ) from None
     return rating
+
+
+def case_rate_with_code(
+    *,
+    case: Case,
+    code: str,
+    satisfaction: str,
+    comment: str = "",
+    now: datetime.datetime | None = None,
+) -> Rating:
+    """A rating through a public door (the tracking page, the public API): only with the
+    reporter's rating code, which the receipt and the request to rate carry."""
+    if not rating_code_matches(case, code):
+        raise WrongRatingCode(
+            {"code": _("This rating code is not right for this case. Use the code from your receipt.")},
+            code="wrong_rating_code",
+        )
+    return case_rate(case=case, satisfaction=satisfaction, comment=comment, now=now)

@@ -151,13 +151,17 @@ NOW, ACTOR, NOTE = "<now>", "<actor>", "<note>"
 HOLDER = "<holder>"  # the village, the department, or the town that has the case now
 
 CASE_STATE = _("Case %(number)s: %(state)s.")
-PLEASE_RATE = _("Please rate the result with your tracking number.")
+PLEASE_RATE = _("Please rate the result with your rating code.")
+# Only in messages a service writes (notify.notification fills these in; the sweep's SQL
+# messages know number, state and deadline only).
+YOUR_RATING_CODE = _("Rating code %(rating_code)s: %(rating_link)s")
 
 
 @dataclass(frozen=True)
 class Tell:
     """A notification a move sends: to whom, of which kind, what it says (message
-    templates with ``%(number)s``, ``%(state)s`` and ``%(deadline)s``) and its key, which
+    templates with ``%(number)s``, ``%(state)s`` and ``%(deadline)s``, and in those only
+    services send ``%(rating_code)s`` and ``%(rating_link)s``) and its key, which
     makes it once (``{event}``, ``{case}``, ``{deadline}``, ``{town}`` are filled in)."""
 
     recipient: str
@@ -172,7 +176,11 @@ TELL_REPORTER = Tell(
     "reporter", NotificationKind.PROGRESS, (CASE_STATE,), "event:{event}", needs_contact=True
 )
 ASK_REPORTER_TO_RATE = Tell(
-    "reporter", NotificationKind.RATE_REQUEST, (CASE_STATE, PLEASE_RATE), "event:{event}", needs_contact=True
+    "reporter",
+    NotificationKind.RATE_REQUEST,
+    (CASE_STATE, PLEASE_RATE, YOUR_RATING_CODE),
+    "event:{event}",
+    needs_contact=True,
 )
 TELL_SUPERVISORS = Tell(
     "supervisors:{town}",

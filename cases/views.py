@@ -18,9 +18,9 @@ from grids.models import Town, Village
 from . import services, transitions
 from .choices import Move
 from .forms import MoveForm, RateForm, ReportForm
-from .models import Case
-from .selectors import board_cases, case_by_tracking_number, holder_name, public_events, short
-from .transitions import allowed_moves, moves_q
+from .models import Case, rating_code, rating_code_matches
+from .selectors import awaits_rating, board_page, case_by_tracking_number, holder_name, public_events, short
+from .transitions import allowed_moves, can_be_rated, moves_q
 
 TABS = {
     "inbox": gettext_lazy("My inbox"),
@@ -114,47 +114,79 @@ def case_new(request):
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, _("Reported: tracking number %(n)s") % {"n": case.tracking_number})
+            # The receipt: the reporter rates the result with this code, and only with it.
+            messages.success(
+                request,
+                _("Reported: tracking number %(n)s, the reporter's rating code %(code)s")
+                % {"n": case.tracking_number, "code": rating_code(case)},
+            )
             return redirect("cases:detail", pk=case.pk)
     return render(request, "cases/new.html", {"form": form})
 
 
 def board(request, scope: str, code: str):
-    """The public board (公示板): no login, no personal data."""
+    """The public board (公示板): no login, no personal data, 50 rows a page."""
     model = Town if scope == "town" else Village
     area = get_object_or_404(model, code=code, deleted_at__isnull=True)
-    filters = {"town_id": area.pk} if scope == "town" else {"village_id": area.pk}
+    page = board_page(scope=scope, area_id=area.pk, number=request.GET.get("page"))
     rows = [
-        {"case": c, "description": short(c.description), "held_by": holder_name(c)}
-        for c in board_cases(**filters)[:500]
+        {"case": c, "description": short(c.description), "held_by": holder_name(c)} for c in page.object_list
     ]
-    return render(request, "cases/board.html", {"area": area, "rows": rows})
+    return render(request, "cases/board.html", {"area": area, "rows": rows, "page": page})
+
+
+WRONG_CODE = gettext_lazy("This rating code is not right for this case. Use the code from your receipt.")
 
 
 @require_http_methods(["GET", "POST"])
 def track(request, number: str = ""):
+    """A case's progress, to anyone with its tracking number; the rating form only to
+    whoever brings the reporter's rating code (``?code=``, as the receipt's link and the
+    request to rate carry it, or typed in here)."""
     number = number or request.GET.get("number", "")
     case = case_by_tracking_number(number) if number else None
     if number and case is None:
         raise Http404(_("No case with this tracking number."))
-    form = RateForm(request.POST or None)
-    if case is not None and request.method == "POST" and form.is_valid():
-        try:
-            services.case_rate(case=case, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc.messages)
+    awaiting = case is not None and awaits_rating(case)
+    rate_form, code_error, status = None, "", 200
+    if request.method == "POST":
+        status = 400  # unless it is rated below
+        if not awaiting:
+            messages.error(request, _("This case cannot be rated now."))
         else:
-            messages.success(request, _("Thank you for your rating."))
-            return redirect("track", number=case.tracking_number)
+            rate_form = RateForm(request.POST)
+            if not rate_form.is_valid():
+                if rate_form.has_error("code"):
+                    rate_form, code_error = None, WRONG_CODE
+            else:
+                try:
+                    services.case_rate_with_code(case=case, **rate_form.cleaned_data)
+                except services.WrongRatingCode:
+                    rate_form, code_error = None, WRONG_CODE
+                except ValidationError as exc:
+                    for field, errors in exc.message_dict.items():
+                        rate_form.add_error(field if field in rate_form.fields else None, errors)
+                else:
+                    messages.success(request, _("Thank you for your rating."))
+                    return redirect("track", number=case.tracking_number)
+    elif awaiting and request.GET.get("code"):
+        if rating_code_matches(case, request.GET["code"]):
+            rate_form = RateForm(initial={"code": request.GET["code"]})
+        else:
+            code_error, status = WRONG_CODE, 400
     return render(
         request,
         "cases/track.html",
         {
             "case": case,
             "events": public_events(case) if case else [],
-            "can_rate": case is not None and transitions.can_be_rated(case),
-            "form": form,
+            "awaiting_rating": awaiting,
+            # The current solution's rating, once given.
+            "rated": case is not None and not awaiting and can_be_rated(case) and bool(case.satisfaction),
+            "rate_form": rate_form,
+            "code_error": code_error,
             "number": number,
             "held_by": holder_name(case) if case else "",
         },
+        status=status,
     )

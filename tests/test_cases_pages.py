@@ -5,7 +5,7 @@ from django.test import Client
 
 from cases import services
 from cases.choices import CaseState, Move
-from cases.models import Case
+from cases.models import Case, rating_code
 from cases.transitions import USER_MOVES, allowed_moves
 from governance.scoping import restrict
 
@@ -35,19 +35,35 @@ def test_the_public_board_shows_open_problems_without_personal_data(world, api):
     assert Client().get("/board/town/NOPE/").status_code == 404
 
 
-def test_anyone_with_the_tracking_number_follows_and_rates_the_case(world, api):
+def test_anyone_follows_the_case_by_number_and_only_the_reporters_code_rates_it(world, api):
     case = report(world)
     services.case_move(case=case, move=Move.CLAIM, actor=world.users["cadre"])
     services.case_move(case=case, move=Move.SOLVE, actor=world.users["cadre"], note="已疏通")
     progress = api.get(f"/api/v1/public/track/{case.tracking_number}/").json()
     assert [e["move"] for e in progress["events"]] == ["report", "claim", "solve"] and progress["can_rate"]
+    # the tracking number alone rates nothing, on the page or through the API
+    page = Client().get(f"/track/{case.tracking_number}/")
+    assert page.status_code == 200 and 'id="rate-form"' not in page.content.decode()
+    assert (
+        Client().post(f"/track/{case.tracking_number}/", {"satisfaction": "not_satisfied"}).status_code == 400
+    )
+    anonymous = api.post(f"/api/v1/public/track/{case.tracking_number}/", {"satisfaction": "satisfied"})
+    assert anonymous.status_code == 400 and "code" in anonymous.json()
+    case.refresh_from_db()
+    assert (case.state, case.satisfaction, case.ratings.count()) == (CaseState.SOLVED, "", 0)
+    # the reporter's code does
     response = Client().post(
-        f"/track/{case.tracking_number}/", {"satisfaction": "satisfied", "comment": "好"}
+        f"/track/{case.tracking_number}/",
+        {"code": rating_code(case), "satisfaction": "satisfied", "comment": "好"},
     )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.satisfaction == "satisfied"
-    bad = api.post(f"/api/v1/public/track/{case.tracking_number}/", {"satisfaction": "meh"}, format="json")
+    bad = api.post(
+        f"/api/v1/public/track/{case.tracking_number}/",
+        {"code": rating_code(case), "satisfaction": "meh"},
+        format="json",
+    )
     assert bad.status_code == 400 and "satisfaction" in bad.json()
     assert api.get("/api/v1/public/track/NOSUCHCASE/").status_code == 404
 

@@ -377,16 +377,24 @@ def test_not_satisfied_reopens_through_the_table_as_the_reporter(world, users):
         services.case_rate(case=case, satisfaction="satisfied")
 
 
-def test_a_rating_with_no_reason_reopens_too_and_satisfied_changes_no_state(world, users):
+def test_satisfied_changes_no_state_and_a_result_is_rated_once(world, users):
     case = case_at(world, (Move.CLAIM, users["cadre"]), (Move.SOLVE, users["cadre"]))
     services.case_rate(case=case, satisfaction="satisfied", now=TUESDAY)
     case.refresh_from_db()
     assert (case.state, case.satisfaction) == (CaseState.SOLVED, "satisfied")
     event = assert_event(case, Move.RATE, None, CaseState.SOLVED, CaseState.SOLVED)
     assert told(case, event) is None
+    # a second rating of the same result is refused (one per solved period)
+    with pytest.raises(ValidationError):
+        services.case_rate(case=case, satisfaction="not_satisfied", now=TUESDAY)
+    assert Case.objects.get(pk=case.pk).state == CaseState.SOLVED
+    assert Rating.objects.filter(case=case).count() == 1
+
+
+def test_a_rating_with_no_reason_reopens_too(world, users):
+    case = case_at(world, (Move.CLAIM, users["cadre"]), (Move.SOLVE, users["cadre"]))
     services.case_rate(case=case, satisfaction="not_satisfied", now=TUESDAY)
     assert Case.objects.get(pk=case.pk).state == CaseState.CLAIMED
-    assert Rating.objects.filter(case=case).count() == 2
 
 
 def test_an_open_case_cannot_be_rated(world):

@@ -1,8 +1,8 @@
-"""The public board and tracking: open without login, throttled, no personal data."""
+"""The public board and tracking: open without login, no personal data. Rating needs the
+reporter's rating code."""
 
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -11,8 +11,9 @@ from rest_framework.views import APIView
 
 from grids.models import Town, Village
 
-from .. import services, transitions
-from ..selectors import board_cases, case_by_tracking_number, holder_name, public_events, short
+from .. import services
+from ..choices import Satisfaction
+from ..selectors import awaits_rating, board_page, case_by_tracking_number, holder_name, public_events, short
 from .serializers import RateSerializer
 
 
@@ -23,7 +24,7 @@ class BoardCaseSerializer(serializers.Serializer):
     kind = serializers.CharField(source="kind.name")
     description = serializers.SerializerMethodField()
     held_by = serializers.SerializerMethodField()
-    deadline = serializers.DateTimeField()
+    deadline = serializers.DateTimeField(allow_null=True)
     state = serializers.CharField()
     state_display = serializers.CharField(source="get_state_display")
     is_closed = serializers.SerializerMethodField()
@@ -42,6 +43,20 @@ class BoardCaseSerializer(serializers.Serializer):
         return obj.is_overdue
 
 
+class BoardPageSerializer(serializers.Serializer):
+    """One page of a board: the area, the total, where the other pages are, the rows."""
+
+    area = serializers.CharField()
+    code = serializers.CharField()
+    count = serializers.IntegerField(help_text="cases on the board, all pages")
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    cases = BoardCaseSerializer(many=True)
+
+
 class PublicEventSerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     move = serializers.CharField()
@@ -51,14 +66,17 @@ class PublicEventSerializer(serializers.Serializer):
 
 class TrackSerializer(BoardCaseSerializer):
     events = serializers.SerializerMethodField()
-    can_rate = serializers.SerializerMethodField()
-    satisfaction = serializers.CharField()
+    can_rate = serializers.SerializerMethodField(
+        help_text="The result awaits the reporter's rating (POST with the rating code)."
+    )
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, allow_blank=True)
 
-    def get_events(self, obj) -> list[dict]:
+    @extend_schema_field(PublicEventSerializer(many=True))
+    def get_events(self, obj):
         return PublicEventSerializer(public_events(obj), many=True).data
 
     def get_can_rate(self, obj) -> bool:
-        return transitions.can_be_rated(obj)
+        return awaits_rating(obj)
 
 
 class PublicView(APIView):
@@ -67,40 +85,64 @@ class PublicView(APIView):
     throttle_classes = [AnonRateThrottle]
 
 
+def _not_found():
+    return Response({"detail": _("No case with this tracking number.")}, status=status.HTTP_404_NOT_FOUND)
+
+
 class BoardView(PublicView):
     """The public board of a town or village (by code): open problems and those crossed
-    off in the last month."""
+    off in the last month, newest first, 50 a page (``?page=``)."""
 
-    @extend_schema(responses=BoardCaseSerializer(many=True))
+    @extend_schema(responses=BoardPageSerializer)
     def get(self, request, scope: str, code: str):
-        area = get_object_or_404(Town if scope == "town" else Village, code=code, deleted_at__isnull=True)
-        filters = {"town_id": area.pk} if scope == "town" else {"village_id": area.pk}
-        cases = list(board_cases(**filters)[:500])
-        return Response(
-            {"area": area.name, "code": area.code, "cases": BoardCaseSerializer(cases, many=True).data}
+        area = (
+            (Town if scope == "town" else Village).objects.filter(code=code, deleted_at__isnull=True).first()
         )
+        if area is None:
+            return Response({"detail": _("No such town or village.")}, status=status.HTTP_404_NOT_FOUND)
+        page = board_page(scope=scope, area_id=area.pk, number=request.query_params.get("page"))
+
+        def link(number):
+            if number is None:
+                return None
+            query = request.GET.copy()
+            query["page"] = number
+            return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+        data = {
+            "area": area.name,
+            "code": area.code,
+            "count": page.paginator.count,
+            "page": page.number,
+            "pages": page.paginator.num_pages,
+            "page_size": page.paginator.per_page,
+            "next": link(page.next_page_number() if page.has_next() else None),
+            "previous": link(page.previous_page_number() if page.has_previous() else None),
+            "cases": BoardCaseSerializer(page.object_list, many=True).data,
+        }
+        return Response(data)
 
 
 class TrackView(PublicView):
-    """A case's progress by its tracking number; POST rates the result."""
+    """A case's progress by its tracking number; POST rates the result, with the
+    reporter's rating code (from the receipt or the request to rate)."""
 
     @extend_schema(responses=TrackSerializer)
     def get(self, request, number: str):
         case = case_by_tracking_number(number)
         if case is None:
-            return Response(
-                {"detail": _("No case with this tracking number.")}, status=status.HTTP_404_NOT_FOUND
-            )
+            return _not_found()
         return Response(TrackSerializer(case).data)
 
     @extend_schema(request=RateSerializer, responses=TrackSerializer)
     def post(self, request, number: str):
         case = case_by_tracking_number(number)
         if case is None:
-            return Response(
-                {"detail": _("No case with this tracking number.")}, status=status.HTTP_404_NOT_FOUND
-            )
+            return _not_found()
         params = RateSerializer(data=request.data)
         params.is_valid(raise_exception=True)
-        services.case_rate(case=case, **params.validated_data)
+        try:
+            services.case_rate_with_code(case=case, **params.validated_data)
+        except services.WrongRatingCode as exc:
+            return Response(exc.message_dict, status=status.HTTP_403_FORBIDDEN)
         return Response(TrackSerializer(case_by_tracking_number(number)).data)

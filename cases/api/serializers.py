@@ -6,7 +6,7 @@ from grids.models import Department
 from grids.validators import validate_phone
 
 from ..choices import Move, Satisfaction
-from ..models import Case, CaseEvent, CaseKind, CasePeriod
+from ..models import Case, CaseEvent, CaseKind, CasePeriod, rating_code
 from ..transitions import USER_MOVES, allowed_moves
 
 
@@ -17,7 +17,9 @@ class CaseKindSerializer(serializers.ModelSerializer):
 
 
 class CaseEventSerializer(serializers.ModelSerializer):
-    actor = serializers.StringRelatedField()
+    actor = serializers.CharField(
+        read_only=True, allow_null=True, help_text=_("who made the move; none for the sweep and the reporter")
+    )
     move_display = ChoiceDisplayField(source="move")
 
     class Meta:
@@ -39,7 +41,16 @@ class CaseSerializer(ScopedModelSerializer):
     level_display = ChoiceDisplayField(source="level")
     kind_name = serializers.CharField(source="kind.name", read_only=True)
     village_name = serializers.CharField(source="village.name", read_only=True)
-    claimed_by = serializers.StringRelatedField()
+    claimed_by = serializers.CharField(
+        read_only=True, allow_null=True, help_text=_("who claimed it, if anyone")
+    )
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices, allow_blank=True, read_only=True)
+    rating_code = serializers.SerializerMethodField(
+        help_text=_(
+            "Only in the answer to the report (the receipt): the code the reporter rates the result "
+            "with. Give it to the reporter; it is not shown again."
+        )
+    )
     department_name = serializers.CharField(source="department.name", read_only=True, default="")
     allowed_moves = serializers.SerializerMethodField()
     solved_on_spot = serializers.BooleanField(write_only=True, required=False, default=False)
@@ -82,12 +93,17 @@ class CaseSerializer(ScopedModelSerializer):
             "updated_at",
             "allowed_moves",
             "solved_on_spot",
+            "rating_code",
         ]
         read_only_fields = ["town", "department"]
 
     def get_allowed_moves(self, obj) -> list[str]:
         request = self.context.get("request")
         return allowed_moves(obj, request.user) if request else []
+
+    def get_rating_code(self, obj) -> str | None:
+        view = self.context.get("view")
+        return rating_code(obj) if getattr(view, "action", None) == "create" else None
 
 
 class CaseDetailSerializer(CaseSerializer):
@@ -105,5 +121,6 @@ class MoveSerializer(serializers.Serializer):
 
 
 class RateSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=32, help_text=_("the reporter's rating code, from the receipt"))
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
     comment = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
