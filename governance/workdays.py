@@ -29,6 +29,9 @@ from .models import CalendarDay, CalendarYear
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_WORKING_DAYS = 366
+# The working-day calendar is the People's Republic's. (Before 1901 the zone's offset is
+# local mean time, +08:05:43, which no ISO 8601 date-time can write.)
+FIRST_DAY = datetime.date(1949, 10, 1)
 
 HOLIDAY_NAMES_ZH = {
     "New Year's Day": "元旦",
@@ -90,7 +93,8 @@ def statutory_holidays(year: int) -> dict[datetime.date, str]:
 
 
 class OutOfRange(ValueError):
-    """The count runs past the last date the calendar can hold (9999-12-31)."""
+    """The count starts before the calendar (FIRST_DAY) or runs past the last date it can
+    hold (9999-12-31)."""
 
 
 @dataclass
@@ -190,6 +194,11 @@ def deadline(start: datetime.datetime, working_days: int, *, town_id: int | None
 def _deadline(start: datetime.datetime, working_days: int, town_id: int | None) -> Deadline:
     local = _aware(start)
     day = local.date()
+    if day < FIRST_DAY:
+        raise OutOfRange(
+            _("No deadline can be counted from before %(day)s: the working-day calendar starts there.")
+            % {"day": FIRST_DAY.isoformat()}
+        )
     # A generous window: n working days never span more than twice n plus a holiday week.
     view = CalendarView(day, day + datetime.timedelta(days=working_days * 2 + 30), town_id)
     counted: list[datetime.date] = []

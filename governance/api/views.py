@@ -127,7 +127,7 @@ class CalendarYearViewSet(ScopedReadOnlyViewSet):
 
 
 class AuditEntrySerializer(serializers.ModelSerializer):
-    actor = serializers.StringRelatedField()
+    actor = serializers.StringRelatedField(allow_null=True)  # null: a change no user made (a command)
     object_type = serializers.CharField(source="content_type.model")
     action_display = ChoiceDisplayField(source="action")
 
