@@ -230,8 +230,9 @@ def service_definition(request, code, fmt):
     return render({"service_code": code, "attributes": ATTRIBUTES}, fmt, root="service_definition")
 
 
-def _request_row(case: Case) -> dict:
-    """A request as a client with a key reads it (the key's area only)."""
+def _request_row(case: Case, request) -> dict:
+    """A request as a client with a key reads it (the key's area only). Its photo is the
+    public copy (no location in it), served while the case is on the public board."""
     status = "open" if case.state in OPEN_STATES else "closed"
     media = next(iter(case.attachments.all()), None)  # prefetched
     return {
@@ -251,11 +252,11 @@ def _request_row(case: Case) -> dict:
         "zipcode": "",
         "lat": case.latitude,
         "long": case.longitude,
-        "media_url": media.file.url if media else "",
+        "media_url": request.build_absolute_uri(reverse("public-photo", args=[media.pk])) if media else "",
     }
 
 
-def _public_row(case: Case) -> dict:
+def _public_row(case: Case, request) -> dict:
     """A request as anyone reads it: what the public board shows of the case (reported
     when, where by village, what kind, the short masked description, who holds it, the
     deadline, the state), and nothing else."""
@@ -385,7 +386,11 @@ def get_requests(request, fmt):
     if page > 1:
         links["prev"] = _page_link(request, page - 1)
     return render(
-        [row(c) for c in found[:page_size]], fmt, root="service_requests", item="request", links=links
+        [row(c, request) for c in found[:page_size]],
+        fmt,
+        root="service_requests",
+        item="request",
+        links=links,
     )
 
 
@@ -400,7 +405,7 @@ def get_request(request, number, fmt):
     if case is None:
         raise Open311Error(404, f"no service request {number}")
     row = _request_row if client is not None else _public_row
-    return render([row(case)], fmt, root="service_requests", item="request")
+    return render([row(case, request)], fmt, root="service_requests", item="request")
 
 
 @open311_view(["GET"])

@@ -22,7 +22,7 @@ from governance import audit, workdays
 from governance.choices import AuditAction
 from governance.services import ensure_in_scope
 
-from . import notify, transitions
+from . import notify, photos, transitions
 from .choices import LEVEL_WORKING_DAYS, CaseState, Level, Move, Satisfaction
 from .models import Case, CaseAttachment, CaseEvent, CasePeriod, Rating, rating_code_matches
 from .selectors import solved_period
@@ -83,6 +83,7 @@ def case_report(
     solved on the spot (registered and solved in one step)."""
     stamped = now is not None
     now = now or timezone.now()
+    attachments = [photos.prepare(upload) for upload in attachments]  # before any write
     contact = data.pop("reporter_contact", "")
     case = Case(**data)
     case.reporter_contact = contact
@@ -240,6 +241,7 @@ def apply_move(
     for a set of cases, for one. The caller has checked the grant."""
     if t.note_required and not grant.note_optional and not note.strip():
         raise ValidationError({"note": str(t.note_required)})
+    attachments = [photos.prepare(upload) for upload in attachments]  # before any write
     params = params or {}
     user = _user(actor)
     from_state, to_state = case.state, t.target_for(case)

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.case_list, name="list"),
     path("new/", views.case_new, name="new"),
     path("<int:pk>/", views.case_detail, name="detail"),
+    path("photos/<int:pk>/", views.photo, name="photo"),
 ]

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,11 +15,19 @@ from django.views.decorators.http import require_http_methods
 from governance.scoping import restrict
 from grids.models import Town, Village
 
-from . import services, transitions
+from . import photos, services, transitions
 from .choices import Move
 from .forms import MoveForm, RateForm, ReportForm
-from .models import Case, rating_code, rating_code_matches
-from .selectors import awaits_rating, board_page, case_by_tracking_number, holder_name, public_events, short
+from .models import Case, CaseAttachment, rating_code, rating_code_matches
+from .selectors import (
+    awaits_rating,
+    board_cases,
+    board_page,
+    case_by_tracking_number,
+    holder_name,
+    public_events,
+    short,
+)
 from .transitions import allowed_moves, can_be_rated, moves_q
 
 TABS = {
@@ -190,3 +198,29 @@ def track(request, number: str = ""):
         },
         status=status,
     )
+
+
+@login_required
+def photo(request, pk: int):
+    """A case's photo as stored (the place it was taken included), for those who see the
+    case."""
+    attachment = get_object_or_404(
+        CaseAttachment.objects.filter(case__in=restrict(Case.objects.all(), request.user)), pk=pk
+    )
+    # Stored before photos were re-encoded, a file may be anything: never shown inline.
+    is_photo = attachment.file.name.endswith(".jpg")
+    return FileResponse(
+        attachment.file.open("rb"),
+        content_type="image/jpeg" if is_photo else "application/octet-stream",
+        as_attachment=not is_photo,
+    )
+
+
+def public_photo(request, pk: int):
+    """A photo of a case the public board shows, re-encoded without any metadata."""
+    attachment = get_object_or_404(CaseAttachment.objects.filter(case__in=board_cases().values("pk")), pk=pk)
+    try:
+        body = photos.public_copy(attachment.file)
+    except (ValidationError, FileNotFoundError):
+        raise Http404(_("No such photo.")) from None
+    return HttpResponse(body, content_type="image/jpeg")

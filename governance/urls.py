@@ -20,6 +20,7 @@ urlpatterns = [
     path("open311/v2/", include("cases.open311_urls")),
     path("board/town/<str:code>/", case_views.board, {"scope": "town"}, name="board-town"),
     path("board/village/<str:code>/", case_views.board, {"scope": "village"}, name="board-village"),
+    path("photos/<int:pk>/", case_views.public_photo, name="public-photo"),
     path("track/", case_views.track, name="track-search"),
     path("track/<str:number>/", case_views.track, name="track"),
     path("api/v1/", include("governance.api.urls")),

@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.views.generic import RedirectView
 
-from cases.models import Case, CaseKind
+from cases.models import Case, CaseAttachment, CaseKind
 from governance.models import User
 from grids.models import Town, Village
 
@@ -102,6 +102,9 @@ class Filler:
             return ["json", "xml"] if name.startswith("open311") else ["json"]
         if param == "app_label":
             return sorted({m._meta.app_label for m in _admin_models()})
+        if name in ("cases:photo", "public-photo"):
+            first = CaseAttachment.objects.order_by("pk").first()
+            return [first.pk if first else 0]
         if param in ("pk", "object_id") and model is Case or name == "cases:detail":
             return [case.pk for case in self.cases]
         if param in ("user_id", "id") and name.startswith("admin:"):

@@ -72,3 +72,68 @@ def test_a_photo_over_the_size_limit_is_refused(settings):
     with pytest.raises(ValidationError) as exc:
         photos.prepare(upload(jpeg_with_location(size=(400, 300))))
     assert "photos" in exc.value.message_dict
+
+
+# -- Through the doors -------------------------------------------------------------------
+
+
+@pytest.fixture
+def media(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def report_form(world, **extra):
+    from cases.models import CaseKind
+
+    return {
+        "village": world.village_a1.pk,
+        "grid": world.grid_a1.pk,
+        "source": "grid_report",
+        "kind": CaseKind.objects.get(code="drain", town=None).pk,
+        "description": "排水沟堵塞",
+        **extra,
+    }
+
+
+@pytest.mark.django_db
+def test_a_grid_worker_reports_with_a_photo_and_those_who_see_the_case_see_it(world, media, client):
+    from cases.models import Case, CaseAttachment
+
+    # given a grid worker reporting from the page with a photo
+    client.force_login(world.users["grid_worker"])
+    response = client.post("/cases/new/", report_form(world, photos=[upload(jpeg_with_location())]))
+    assert response.status_code == 302
+    attachment = CaseAttachment.objects.get()
+    # then the cadre of the village sees the stored photo, location and all
+    client.force_login(world.users["cadre"])
+    response = client.get(f"/cases/photos/{attachment.pk}/")
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    stored = Image.open(io.BytesIO(b"".join(response.streaming_content)))
+    assert stored.getexif().get_ifd(GPS_IFD)
+    # another town's office does not, nor does an anonymous visitor
+    client.force_login(world.users["office_b"])
+    assert client.get(f"/cases/photos/{attachment.pk}/").status_code == 404
+    client.logout()
+    assert client.get(f"/cases/photos/{attachment.pk}/").status_code == 302  # to the log-in
+    # the public copy, while the case is on the board, has no location
+    response = client.get(f"/photos/{attachment.pk}/")
+    assert response.status_code == 200 and not Image.open(io.BytesIO(response.content)).getexif()
+    Case.objects.filter(pk=attachment.case_id).update(state="rejected")
+    assert client.get(f"/photos/{attachment.pk}/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_file_that_is_not_a_photo_is_refused_and_nothing_is_written(world, media, client, as_user):
+    from cases.models import Case, CaseAttachment
+
+    client.force_login(world.users["grid_worker"])
+    html = upload(b"<html><script>alert(1)</script></html>", name="x.html", content_type="text/html")
+    response = client.post("/cases/new/", report_form(world, photos=[html]))
+    assert response.status_code == 200
+    assert "JPEG" in response.content.decode() and not Case.objects.exists()
+    api = as_user(world.users["cadre"])
+    svg = upload(b'<svg xmlns="http://www.w3.org/2000/svg"/>', name="x.svg", content_type="image/svg+xml")
+    response = api.post("/api/v1/cases/", {**report_form(world), "photos": [svg]}, format="multipart")
+    assert response.status_code == 400 and "photos" in response.json()
+    assert not Case.objects.exists() and not CaseAttachment.objects.exists()
