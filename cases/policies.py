@@ -19,6 +19,7 @@ from governance.scoping import (
     Scope,
     grant,
     register,
+    resolve_scope,
     scope_q_paths,
 )
 from grids.models import Household, Resident
@@ -46,6 +47,26 @@ def _case_rule(scope: Scope, action: str) -> Q | None:
 
 
 register(Case, custom=_case_rule)
+
+# Who may report a case, and where (DESIGN.md): the town office in its town, a village
+# cadre in its village, a grid worker in its grid, a REST client in its token's scope.
+# Supervisors read and supervise; departments solve what is assigned to them; residents
+# (party members among them) report through the public doors.
+REPORTERS = frozenset({OFFICE, CADRE, GRID_WORKER, CLIENT})
+
+
+def report_q(user) -> Q | None:
+    """The cases ``user`` may report, as a filter on where they are (None: nowhere)."""
+    scope = resolve_scope(user)
+    if scope.is_superuser:
+        return Q()
+    return scope_q_paths(
+        scope,
+        CHANGE,
+        paths=[("grid", "grid_id"), ("village", "village_id"), ("town", "town_id")],
+        view=frozenset(),
+        change=REPORTERS,
+    )
 
 
 def _case_kind_rule(scope: Scope, action: str) -> Q | None:

@@ -12,19 +12,20 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from governance import audit, workdays
-from governance.choices import AuditAction
-from governance.services import ensure_in_scope
+from governance.choices import AuditAction, Role
+from governance.models import Membership
 
 from . import notify, photos, transitions
 from .choices import LEVEL_WORKING_DAYS, CaseState, Level, Move, Satisfaction
 from .models import Case, CaseAttachment, CaseEvent, CasePeriod, Rating, rating_code_matches
+from .policies import report_q
 from .selectors import solved_period
 from .transitions import (
     ACTOR,
@@ -69,6 +70,19 @@ def _tell(case: Case, event: CaseEvent | None, tells) -> None:
     )
 
 
+def _own_grid(actor, *, village_id) -> int | None:
+    """A grid worker's report without a grid is in the worker's own grid (of the village
+    reported), where the worker has exactly one."""
+    if _user(actor) is None:
+        return None
+    grids = list(
+        Membership.objects.filter(
+            user_id=actor.pk, role=Role.GRID_WORKER, deleted_at__isnull=True, grid__village_id=village_id
+        ).values_list("grid_id", flat=True)
+    )
+    return grids[0] if len(grids) == 1 else None
+
+
 @transaction.atomic
 def case_report(
     *,
@@ -88,6 +102,8 @@ def case_report(
     case = Case(**data)
     case.reporter_contact = contact
     case.reported_by = _user(actor)
+    if not case.grid_id and not case.household_id:
+        case.grid_id = _own_grid(actor, village_id=case.village_id)
     case.full_clean()
     case.deadline = level_deadline(start=now, level=Level.VILLAGE, town_id=case.town_id)
     if solved_on_spot:
@@ -124,7 +140,11 @@ def case_report(
         CaseAttachment.objects.create(case=case, event=event, file=upload)
     audit.record(action=AuditAction.CREATE, instance=case, actor=actor, after=audit.snapshot(case))
     if _user(actor) is not None:
-        ensure_in_scope(instance=case, actor=actor, action="view")
+        # Inside the transaction: a case reported outside the actor's area, or by someone
+        # who does not report (a supervisor), is not saved.
+        where = report_q(actor)
+        if where is None or not Case.objects.filter(where, pk=case.pk).exists():
+            raise PermissionDenied(_("You may not report a case here."))
     tell = transitions.ASK_REPORTER_TO_RATE if solved_on_spot else transitions.TELL_REPORTER
     _tell(case, event, [tell])
     return case

@@ -4,7 +4,7 @@ and the public board and tracking pages."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,6 +19,7 @@ from . import photos, services, transitions
 from .choices import Move
 from .forms import MoveForm, RateForm, ReportForm
 from .models import Case, CaseAttachment, rating_code, rating_code_matches
+from .policies import report_q
 from .selectors import (
     awaits_rating,
     board_cases,
@@ -106,6 +107,8 @@ def case_detail(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_new(request):
+    if report_q(request.user) is None:
+        raise PermissionDenied(_("Your role does not report cases."))
     form = ReportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k in ReportForm.Meta.fields}

@@ -163,3 +163,36 @@ def test_the_town_office_configures_its_own_case_kinds_in_the_admin(world):
     cadre = Client()
     cadre.force_login(world.users["cadre"])
     assert cadre.post("/admin/cases/casekind/add/", {"code": "y", "name": "y"}).status_code == 403
+
+
+def test_supervisors_departments_and_party_members_do_not_report_and_nothing_is_saved(world, as_user):
+    from cases.models import Case, CaseKind
+
+    body = {
+        "village": world.village_a1.pk,
+        "grid": world.grid_a1.pk,
+        "source": "walk_in",
+        "kind": CaseKind.objects.get(code="drain", town=None).pk,
+        "description": "排水沟堵塞",
+    }
+    for role in ("supervisor", "department", "party_member"):
+        assert as_user(world.users[role]).post("/api/v1/cases/", body, format="json").status_code in (
+            403,
+            404,
+        )
+    from django.test import Client
+
+    page = Client()
+    page.force_login(world.users["supervisor"])
+    assert page.get("/cases/new/").status_code == 403
+    # a grid worker reports in its own grid, not in another grid of the same village
+    grid_worker = as_user(world.users["grid_worker"])
+    assert grid_worker.post(
+        "/api/v1/cases/", {**body, "grid": world.grid_a1_2.pk}, format="json"
+    ).status_code in (
+        400,
+        403,
+    )
+    assert not Case.objects.exists()
+    assert grid_worker.post("/api/v1/cases/", body, format="json").status_code == 201
+    assert as_user(world.users["cadre"]).post("/api/v1/cases/", body, format="json").status_code == 201
