@@ -9,7 +9,7 @@
 # FUZZ_SECONDS); the whole run stays within about 5 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${BIN:-.venv/bin}
+BIN=$(cd "${BIN:-.venv/bin}" && pwd)
 EXAMPLES=${FUZZ_EXAMPLES:-25}
 SECONDS_PER_ROLE=${FUZZ_SECONDS:-100}
 WORK=$(mktemp -d)
@@ -33,7 +33,7 @@ case "${DATABASE_URL:-}" in
     DB=${DATABASE_URL##*/}
     DB=${DB%%\?*}
     SERVER=${DATABASE_URL%/*}
-    psql "$SERVER/postgres" -qc "DROP DATABASE IF EXISTS $DB" >/dev/null
+    PGOPTIONS=--client-min-messages=warning psql "$SERVER/postgres" -qc "DROP DATABASE IF EXISTS $DB" >/dev/null
     psql "$SERVER/postgres" -qc "CREATE DATABASE $DB" >/dev/null
     ;;
   "") export DATABASE_URL="sqlite:///$WORK/fuzz.sqlite3" ;;
@@ -67,7 +67,7 @@ codes = [*Town.objects.values_list("code", flat=True), *Village.objects.values_l
 numbers = list(Case.objects.order_by("pk").values_list("tracking_number", flat=True)[:20])
 print(json.dumps({"ids": ids, "code": codes, "number": numbers}))
 ')
-export FUZZ_REAL_VALUES SCHEMATHESIS_HOOKS=scripts/fuzz_api_hooks.py
+export FUZZ_REAL_VALUES SCHEMATHESIS_HOOKS="$PWD/scripts/fuzz_api_hooks.py"
 
 "$BIN/gunicorn" governance.wsgi:application --bind "127.0.0.1:$PORT" --workers 2 --timeout 60 \
   >"$WORK/server.log" 2>&1 &
@@ -81,7 +81,8 @@ curl -fs "$base/healthz" >/dev/null || { cat "$WORK/server.log" >&2; echo "fuzz:
 # Only two checks fail the run: a 5xx, and a response its schema does not allow.
 fuzz() {
   local role=$1 token=$2
-  "$BIN/st" run "$base/api/schema/" \
+  # from $WORK, where schemathesis keeps its cache (.schemathesis/)
+  (cd "$WORK" && "$BIN/st" run "$base/api/schema/" \
     --header "Authorization: Token $token" \
     --checks not_a_server_error,response_schema_conformance \
     --max-examples "$EXAMPLES" --max-time "$SECONDS_PER_ROLE" \
@@ -89,7 +90,7 @@ fuzz() {
     --workers 1 --seed 2026 --no-color \
     --generation-database none \
     --request-timeout 30 \
-    --report junit --report-dir "$WORK/report-$role" \
+    --report junit --report-dir "$WORK/report-$role") \
     >"$WORK/fuzz-$role.log" 2>&1
 }
 fuzz office "$OFFICE_TOKEN" &
