@@ -82,6 +82,11 @@ class Open311ClientAdmin(ScopedModelAdmin):
     raw_id_fields = ["village", "grid"]
     readonly_fields = ["key_prefix"]
 
+    def create_data(self, obj) -> dict:
+        # The key's digest is not a form field: the client is created with it (an empty
+        # digest would authenticate nobody, and a second one would clash with the first).
+        return {**super().create_data(obj), "key_digest": obj.key_digest, "key_prefix": obj.key_prefix}
+
     def save_model(self, request, obj, form, change):
         key = None if change else open311.issue_key(obj)
         super().save_model(request, obj, form, change)

@@ -110,14 +110,17 @@ class ScopedModelAdmin(admin.ModelAdmin):
             obj.__dict__.update({f.attname: getattr(saved, f.attname) for f in obj._meta.concrete_fields})
         else:
             # The form has filled the instance; the service validates, saves and audits it.
-            data = {
-                f.name: getattr(obj, f.name)
-                for f in obj._meta.concrete_fields
-                if f.editable and not f.primary_key
-            }
-            saved = governed_create(model=type(obj), data=data, actor=request.user)
+            saved = governed_create(model=type(obj), data=self.create_data(obj), actor=request.user)
             obj.pk = saved.pk
             obj._state = saved._state
+
+    def create_data(self, obj) -> dict:
+        """What a new object is created with: the fields the form filled in."""
+        return {
+            f.name: getattr(obj, f.name)
+            for f in obj._meta.concrete_fields
+            if f.editable and not f.primary_key
+        }
 
     def delete_model(self, request, obj):
         governed_delete(instance=obj, actor=request.user)

@@ -154,3 +154,30 @@ def test_it_lists_requests_with_the_specs_filters(world, web, key):
     # without it, what the board shows: the state, not the solution
     anonymous = web.get("/open311/v2/requests.json?status=closed").json()
     assert [r["service_request_id"] for r in anonymous] == [n2] and anonymous[0]["status_notes"] == "已销号"
+
+
+def test_a_client_added_on_the_admins_add_page_gets_a_key_that_authenticates(world):
+    import re
+
+    from django.test import Client
+
+    # given the town office adding the 12345 hotline in the admin
+    office = world.users["office"]
+    office.is_staff = True
+    office.save()
+    web = Client()
+    web.force_login(office)
+    response = web.post(
+        "/admin/cases/open311client/add/",
+        {"name": "12345热线", "town": world.town_a.pk, "is_active": "on"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    # then the key is shown once, and it is the one stored
+    shown = re.search(r"API[^<]*?([A-Za-z0-9_\-]{20,})", response.content.decode())
+    assert shown, response.content.decode()[:3000]
+    client = Open311Client.objects.get(name="12345热线")
+    assert client.key_digest and client.key_prefix and shown.group(1).startswith(client.key_prefix)
+    # and it reads the town's requests as a keyed client (a wrong key is refused)
+    assert web.get("/open311/v2/requests.json", {"api_key": shown.group(1)}).status_code == 200
+    assert web.get("/open311/v2/requests.json", {"api_key": "not-a-key"}).status_code == 403
