@@ -32,6 +32,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from governance import crypto
+from governance.api.throttles import public_door
 from governance.scoping import area_scope, restrict_to_scope
 from governance.text import CONTROL_CHARACTERS
 from grids.models import Grid, Village
@@ -472,6 +473,7 @@ def _locate(client: Open311Client, data) -> tuple[Village, Grid | None]:
 
 
 @open311_view(["POST"])
+@public_door()  # submissions, per address
 def post_request(request, fmt):
     data = request.POST
     client = _client(data.get("api_key", ""))

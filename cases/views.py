@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from governance.api.throttles import public_door
 from governance.scoping import restrict
 from grids.models import Town, Village
 
@@ -150,6 +151,7 @@ WRONG_CODE = gettext_lazy("This rating code is not right for this case. Use the 
 
 
 @require_http_methods(["GET", "POST"])
+@public_door()  # rating attempts, per address
 def track(request, number: str = ""):
     """A case's progress, to anyone with its tracking number; the rating form only to
     whoever brings the reporter's rating code (``?code=``, as the receipt's link and the

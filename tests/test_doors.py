@@ -126,3 +126,25 @@ def test_a_token_older_than_the_ttl_is_refused(world, settings):
     assert expired.status_code == 401 and "过期" in expired.json()["detail"]
     settings.TOKEN_TTL_DAYS = 0  # the office may keep tokens until revoked
     assert client.get("/api/v1/towns/").status_code == 200
+
+
+def test_the_public_doors_are_throttled_per_address(db, world, settings, client):
+    # given a low public rate
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "public": "2/minute"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    code = world.town_a.code
+    # the board API, rating attempts on the tracking page, Open311 submissions: one budget
+    # per address for all the public doors
+    from django.core.cache import cache
+
+    answers = [client.get(f"/api/v1/public/board/town/{code}/").status_code for _ in range(3)]
+    assert answers[:2] == [200, 200] and answers[2] == 429
+    assert client.post("/track/NOSUCHCASE/", {"code": "x"}).status_code == 429
+    cache.clear()
+    answers = [client.post("/track/NOSUCHCASE/", {"code": "x"}).status_code for _ in range(3)]
+    assert answers[2] == 429 and 429 not in answers[:2]
+    cache.clear()
+    answers = [
+        client.post("/open311/v2/requests.json", {"service_code": "drain"}).status_code for _ in range(3)
+    ]
+    assert answers[2] == 429 and 429 not in answers[:2]

@@ -6,9 +6,9 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from governance.api.throttles import PublicThrottle
 from grids.models import Town, Village
 
 from .. import services
@@ -82,7 +82,7 @@ class TrackSerializer(BoardCaseSerializer):
 class PublicView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [PublicThrottle]
 
 
 def _not_found():

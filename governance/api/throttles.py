@@ -9,6 +9,10 @@ when a request comes rather than when the class is defined, so a changed setting
 * ``personal_lookup``: exact-match searches by ID or phone number.
 """
 
+from functools import wraps
+
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
@@ -53,3 +57,19 @@ class PersonalLookupThrottle(_RateFromSettings, throttling.SimpleRateThrottle):
         user = getattr(request, "user", None)
         ident = user.pk if user is not None and user.is_authenticated else self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+def public_door(methods=("POST",)):
+    """The ``public`` throttle for a plain Django view (a page, Open311): the named
+    methods of the view answer 429 once an address goes over the rate."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if request.method in methods and not PublicThrottle().allow_request(request, None):
+                return HttpResponse(_("Too many requests: try again in a minute."), status=429)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
