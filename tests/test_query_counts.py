@@ -45,7 +45,7 @@ def grow(world, n: int) -> None:
         member.covered_households.set([household, world.household_a1])
         f.DepartmentFactory(town=world.town_a)
         f.member(Role.VILLAGE_CADRE, village=village)
-        report(world, village=village, grid=grid, household=household)
+        report(world, world.users["office"], village=village, grid=grid, household=household)
     CaseKind.objects.create(town=world.town_a, code=f"local{n}", name="本镇类别")
     AuditEntry.objects.filter(town__isnull=True).update(town=world.town_a)
 
