@@ -32,6 +32,13 @@ from .selectors import (
 )
 from .transitions import allowed_moves, can_be_rated, moves_q
 
+
+def add_errors(form, exc: ValidationError) -> None:
+    """A service's field errors, beside the form's fields (the rest above the form)."""
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
 TABS = {
     "inbox": gettext_lazy("My inbox"),
     "dispatch": gettext_lazy("To dispatch"),
@@ -87,8 +94,7 @@ def case_detail(request, pk: int):
                 % {"moves": ", ".join(exc.allowed) or "—"},
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Done."))
             return redirect("cases:detail", pk=case.pk)
@@ -123,8 +129,7 @@ def case_new(request):
                 solution=form.cleaned_data["solution"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_errors(form, exc)
         else:
             # The receipt: the reporter rates the result with this code, and only with it.
             messages.success(
@@ -177,8 +182,7 @@ def track(request, number: str = ""):
                 except services.WrongRatingCode:
                     rate_form, code_error = None, WRONG_CODE
                 except ValidationError as exc:
-                    for field, errors in exc.message_dict.items():
-                        rate_form.add_error(field if field in rate_form.fields else None, errors)
+                    add_errors(rate_form, exc)
                 else:
                     messages.success(request, _("Thank you for your rating."))
                     return redirect("track", number=case.tracking_number)
