@@ -404,6 +404,11 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at"]
+        indexes = [
+            # The delivery (notify.deliver_pending, after each move and every minute from
+            # the beat): the pending rows by id, without reading the sent ones.
+            models.Index(fields=["id"], name="notification_pending", condition=Q(sent_at__isnull=True)),
+        ]
 
     def __str__(self):
         return f"{self.kind} {self.recipient}"
