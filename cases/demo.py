@@ -156,6 +156,15 @@ CLOSE_IN_VILLAGE = [_s(Move.CONFIRM, "office", 2, 30), _s(Move.CLOSE, "cadre", 4
 CLOSE_IN_TOWN = [_s(Move.CONFIRM, "supervisor", 2, 30), _s(Move.CLOSE, "office", 8, 72)]
 DISPATCH = [_s(Move.ASSIGN, "office", 2, 30), _s(Move.ACCEPT, "handler", 1, 10)]
 
+# Left too long in the village: the sweep escalates it; the office dispatches it then.
+SWEPT = [
+    _s(Move.ASSIGN, "office", 4, 30, after_deadline=True),
+    _s(Move.ACCEPT, "handler", 1, 10),
+    _s(Move.SOLVE, "handler", 24, 100),
+    RATED,
+    *CLOSE_IN_TOWN,
+]
+
 # (weight, steps); "on_spot" is solved as it is reported, then crossed off like the rest.
 SCRIPTS: dict[str, tuple[int, list[Step]]] = {
     "on_spot": (8, CLOSE_IN_VILLAGE),
@@ -204,27 +213,8 @@ SCRIPTS: dict[str, tuple[int, list[Step]]] = {
             *CLOSE_IN_TOWN,
         ],
     ),
-    "swept": (
-        4,
-        [
-            _s(Move.CLAIM, "cadre", 1, 20),
-            _s(Move.ASSIGN, "office", 4, 30, after_deadline=True),
-            _s(Move.ACCEPT, "handler", 1, 10),
-            _s(Move.SOLVE, "handler", 24, 100),
-            RATED,
-            *CLOSE_IN_TOWN,
-        ],
-    ),
-    "swept_unclaimed": (
-        4,
-        [
-            _s(Move.ASSIGN, "office", 4, 30, after_deadline=True),
-            _s(Move.ACCEPT, "handler", 1, 10),
-            _s(Move.SOLVE, "handler", 24, 100),
-            RATED,
-            *CLOSE_IN_TOWN,
-        ],
-    ),
+    "swept": (4, [_s(Move.CLAIM, "cadre", 1, 20), *SWEPT]),
+    "swept_unclaimed": (4, SWEPT),
     "sent_back": (
         5,
         [
