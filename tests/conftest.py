@@ -182,6 +182,19 @@ def world(db) -> World:
 
 
 @pytest.fixture
+def key(world) -> str:
+    """An Open311 API key bound to town A (the 12345 hotline's)."""
+    from cases import open311
+    from cases.models import Open311Client
+
+    client = Open311Client(name="12345热线", town=world.town_a)
+    plain = open311.issue_key(client)
+    client.full_clean()
+    client.save()
+    return plain
+
+
+@pytest.fixture
 def api():
     """An API client in Simplified Chinese, as users get by default."""
     return APIClient(HTTP_ACCEPT_LANGUAGE="zh-hans")

@@ -6,20 +6,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from cases import open311, services
+from cases import services
 from cases.choices import Move
 from cases.models import Case, Open311Client
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def key(world):
-    client = Open311Client(name="12345热线", town=world.town_a)
-    plain = open311.issue_key(client)
-    client.full_clean()
-    client.save()
-    return plain
 
 
 @pytest.fixture

@@ -26,16 +26,6 @@ pytestmark = pytest.mark.django_db
 PHONE = "13912345678"
 
 
-@pytest.fixture
-def key(world):
-    """An Open311 key bound to town A."""
-    client = Open311Client(name="12345热线", town=world.town_a)
-    plain = open311.issue_key(client)
-    client.full_clean()
-    client.save()
-    return plain
-
-
 def solved(world, **extra):
     case = report(world, **extra)
     services.case_move(case=case, move=Move.CLAIM, actor=world.users["cadre"])
