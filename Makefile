@@ -21,7 +21,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP)
+# Front-end packages (Bootstrap, ECharts) from the npm registry, checked against assets.lock.json.
+var/vendor/.fetched: assets.lock.json scripts/fetch_assets.py | $(BIN)/python
+	$(BIN)/python scripts/fetch_assets.py
+	touch $@
+
+install: $(STAMP) var/vendor/.fetched
 
 run: install
 	$(BIN)/python manage.py migrate --noinput

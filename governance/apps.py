@@ -7,6 +7,7 @@ class GovernanceConfig(AppConfig):
     verbose_name = _("Governance")
 
     def ready(self):
-        from .scoping import autodiscover
+        from . import frontend, scoping
 
-        autodiscover()  # each app's policies.py registers its part of the scoping contract
+        scoping.autodiscover()  # each app's policies.py registers its part of the scoping contract
+        frontend.autodiscover()  # each app's home.py: its navigation entries and home tiles

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",  # its widget templates, for FORM_RENDERER
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -94,6 +95,7 @@ INSTALLED_APPS = [
     "guardian",
     "django_celery_beat",
     "axes",
+    "django_htmx",
     "governance",
     "grids",
     "duty",
@@ -112,6 +114,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "governance.middleware.RequestIdMiddleware",
     # Last, as django-axes asks: answers a locked-out log-in (the page and the admin).
@@ -133,6 +136,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "governance.frontend.navigation",
             ],
         },
     },
@@ -196,7 +200,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "staticfiles"))
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Front-end packages from the npm registry, fetched by scripts/fetch_assets.py (make install).
+VENDOR_DIR = BASE_DIR / "var" / "vendor"
+STATICFILES_DIRS = [BASE_DIR / "static", ("vendor", VENDOR_DIR)]
+# Forms render as Bootstrap fields, each with its errors beside it (templates/forms/).
+FORM_RENDERER = "governance.frontend.FormRenderer"
 MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 STORAGES = {

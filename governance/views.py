@@ -2,13 +2,14 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
 
-from .scoping import resolve_scope
+from .frontend import home_sections
 
 
 def home(request):
-    """The front page: who you are, what you reach, and where to go next."""
-    scope = resolve_scope(request.user) if request.user.is_authenticated else None
-    return render(request, "home.html", {"scope": scope})
+    """Each role's home page: for every role the user holds, what is theirs to do today,
+    as counts that link to the lists (the tiles each app registers in its home.py); for
+    the public, the boards and the tracking page."""
+    return render(request, "home.html", {"sections": home_sections(request)})
 
 
 def healthz(request):

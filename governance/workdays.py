@@ -330,3 +330,62 @@ def load_schedule(text: str, *, year: int, note: str = "") -> int:
         year=year, defaults={"source": CalendarSource.FILE, "note": note[:200]}
     )
     return len(rows)
+
+
+# -- Countdowns: "剩 2 个工作日" -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Countdown:
+    """Working days from today to a deadline: ``left`` after today (0: due today), or
+    ``over`` since the deadline's day (an overdue deadline)."""
+
+    left: int = 0
+    over: int = 0
+    overdue: bool = False
+
+    def __str__(self) -> str:
+        from django.utils.translation import ngettext
+
+        if self.overdue:
+            if not self.over:
+                return _("Overdue")
+            return ngettext("%(n)s working day overdue", "%(n)s working days overdue", self.over) % {
+                "n": self.over
+            }
+        if not self.left:
+            return _("Due today")
+        return ngettext("%(n)s working day left", "%(n)s working days left", self.left) % {"n": self.left}
+
+
+def countdowns(
+    deadlines: list[datetime.datetime | None],
+    *,
+    town_id: int | None = None,
+    now: datetime.datetime | None = None,
+) -> list[Countdown | None]:
+    """The countdown to each deadline, from one reading of the calendar (a list page's
+    deadlines together); ``None`` for a missing deadline."""
+    today = _aware(now or timezone.now()).date()
+    days = [_aware(d).date() for d in deadlines if d is not None]
+    if not days:
+        return [None] * len(deadlines)
+    first, last = min([today, *days]), max([today, *days])
+    view = CalendarView(first, last, town_id)
+    workdays = [first + datetime.timedelta(days=i) for i in range((last - first).days + 1)]
+    workdays = [d for d in workdays if view.is_workday(d)]
+
+    def between(start: datetime.date, end: datetime.date) -> int:
+        """Working days d with start < d <= end."""
+        return sum(1 for d in workdays if start < d <= end)
+
+    now_at = now or timezone.now()
+    out: list[Countdown | None] = []
+    for deadline_at in deadlines:
+        if deadline_at is None:
+            out.append(None)
+        elif deadline_at < now_at:
+            out.append(Countdown(over=between(_aware(deadline_at).date(), today), overdue=True))
+        else:
+            out.append(Countdown(left=between(today, _aware(deadline_at).date())))
+    return out
