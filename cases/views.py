@@ -5,7 +5,6 @@ and the public board and tracking pages."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,56 +13,25 @@ from django.views.decorators.http import require_http_methods
 
 from governance.api.throttles import public_door
 from governance.scoping import restrict
-from grids.models import Town, Village
 
-from . import photos, services, transitions
-from .choices import Move
+from . import photos, services
 from .forms import MoveForm, RateForm, ReportForm
 from .models import Case, CaseAttachment, rating_code, rating_code_matches
 from .policies import report_q
 from .selectors import (
     awaits_rating,
     board_cases,
-    board_page,
     case_by_tracking_number,
     holder_name,
     public_events,
-    short,
 )
-from .transitions import allowed_moves, can_be_rated, moves_q
+from .transitions import allowed_moves, can_be_rated
 
 
 def add_errors(form, exc: ValidationError) -> None:
     """A service's field errors, beside the form's fields (the rest above the form)."""
     for field, errors in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errors)
-
-
-TABS = {
-    "inbox": gettext_lazy("My inbox"),
-    "dispatch": gettext_lazy("To dispatch"),
-    "overdue": gettext_lazy("Overdue"),
-    "all": gettext_lazy("All cases"),
-}
-
-
-@login_required
-def case_list(request):
-    inbox = moves_q(request.user, inbox=True)
-    # Those who make no moves (grid workers, REST clients) start from what they see.
-    tab = request.GET.get("tab") or ("inbox" if inbox is not None else "all")
-    if tab not in TABS:
-        tab = "inbox"
-    cases = restrict(Case.objects.select_related("kind", "village", "claimed_by", "department"), request.user)
-    if tab == "inbox":
-        # The cases waiting for this user's move: the state machine's table, as a query.
-        cases = cases.filter(inbox) if inbox is not None else cases.none()
-    elif tab == "dispatch":
-        cases = cases.filter(state__in=sorted(transitions.TRANSITIONS[Move.ASSIGN].sources))
-    elif tab == "overdue":
-        cases = cases.overdue().order_by("deadline", "id")
-    page = Paginator(cases, 50).get_page(request.GET.get("page"))
-    return render(request, "cases/list.html", {"page": page, "tab": tab, "tabs": TABS})
 
 
 @login_required
@@ -139,17 +107,6 @@ def case_new(request):
             )
             return redirect("cases:detail", pk=case.pk)
     return render(request, "cases/new.html", {"form": form})
-
-
-def board(request, scope: str, code: str):
-    """The public board (公示板): no login, no personal data, 50 rows a page."""
-    model = Town if scope == "town" else Village
-    area = get_object_or_404(model, code=code, deleted_at__isnull=True)
-    page = board_page(scope=scope, area_id=area.pk, number=request.GET.get("page"))
-    rows = [
-        {"case": c, "description": short(c.description), "held_by": holder_name(c)} for c in page.object_list
-    ]
-    return render(request, "cases/board.html", {"area": area, "rows": rows, "page": page})
 
 
 WRONG_CODE = gettext_lazy("This rating code is not right for this case. Use the code from your receipt.")
@@ -233,3 +190,11 @@ def public_photo(request, pk: int):
     except (ValidationError, FileNotFoundError):
         raise Http404(_("No such photo.")) from None
     return HttpResponse(body, content_type="image/jpeg")
+
+
+def case_sheet(request, pk: int):  # PLACEHOLDER: helper B writes the printable case sheet
+    raise Http404
+
+
+def locate(request):  # PLACEHOLDER: helper B writes the grid lookup from the phone's location
+    raise Http404

@@ -5,6 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 
+from cases import lists as case_lists
 from cases import views as case_views
 
 from . import views
@@ -18,8 +19,16 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("cases/", include("cases.urls")),
     path("open311/v2/", include("cases.open311_urls")),
-    path("board/town/<str:code>/", case_views.board, {"scope": "town"}, name="board-town"),
-    path("board/village/<str:code>/", case_views.board, {"scope": "village"}, name="board-village"),
+    path("board/town/<str:code>/", case_lists.board, {"scope": "town"}, name="board-town"),
+    path("board/village/<str:code>/", case_lists.board, {"scope": "village"}, name="board-village"),
+    path("board/town/<str:code>/print/", case_lists.board_print, {"scope": "town"}, name="board-town-print"),
+    path(
+        "board/village/<str:code>/print/",
+        case_lists.board_print,
+        {"scope": "village"},
+        name="board-village-print",
+    ),
+    path("areas/", include("grids.urls")),
     path("photos/<int:pk>/", case_views.public_photo, name="public-photo"),
     path("track/", case_views.track, name="track-search"),
     path("track/<str:number>/", case_views.track, name="track"),

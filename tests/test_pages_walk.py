@@ -21,7 +21,7 @@ from django.views.generic import RedirectView
 
 from cases.models import Case, CaseAttachment, CaseKind
 from governance.models import User
-from grids.models import Town, Village
+from grids.models import Grid, Town, Village
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +105,7 @@ class Filler:
         if name in ("cases:photo", "public-photo"):
             first = CaseAttachment.objects.order_by("pk").first()
             return [first.pk if first else 0]
-        if param in ("pk", "object_id") and model is Case or name == "cases:detail":
+        if param in ("pk", "object_id") and model is Case or name in ("cases:detail", "cases:sheet"):
             return [case.pk for case in self.cases]
         if param in ("user_id", "id") and name.startswith("admin:"):
             return [User.objects.get(username="demo_cadre").pk]
@@ -118,6 +118,8 @@ class Filler:
             return [
                 ContentType.objects.get_for_model(Town).pk if param == "content_type_id" else self.town.pk
             ]
+        if name == "grids:grid":
+            return [Grid.objects.order_by("pk").first().pk, 0]
         if param == "number":
             return [case.tracking_number for case in self.cases] + ["NOSUCHCASE"]
         if param == "code" and "village" in name:
