@@ -1,0 +1,112 @@
+"""What the end-to-end tests share: a small demo town seeded once per module, a live
+server on it, Debian's Chromium, and logging in the way a person does.
+
+A transactional test flushes the database after itself, so a module whose tests each
+asked for ``transactional_db`` would seed the town again for every test. Here the town is
+seeded once, the module's tests run on it with the database unblocked (each test works on
+cases of its own, so they do not depend on each other's order), and the module flushes
+the database when it ends, as a transactional test would. The server is a module's own
+``LiveServer`` (pytest-django's ``live_server`` fixture would bring a flush per test).
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from .test_browser import browser  # noqa: F401 - the module's Chromium, launched as every browser test does
+
+# A small town (tests/test_pages_walk.py): 3 villages, a few grids, a month of cases.
+SMALL = ["--villages", "3", "--grids-per-village", "3", "--households-per-village", "20"]
+BUSY = ["--cases-per-village-day", "2", "--history-days", "20"]
+PASSWORD = "e2e-demo-2026"
+ROLES = ["demo_office", "demo_supervisor", "demo_cadre", "demo_grid", "demo_department", "demo_member"]
+PHONE = {"width": 360, "height": 780}
+DESK = {"width": 1280, "height": 900}
+SCREENSHOTS = Path(settings.BASE_DIR) / "test-results" / "screenshots"
+
+
+def reference_data() -> None:
+    """What the migrations load and a flush removes (as tests/conftest.py puts it back
+    for each test): the default case kinds and the calendar."""
+    from cases.models import CaseKind
+    from governance import workdays
+
+    for code, name, description, group, four in importlib.import_module(
+        "cases.migrations.0002_case_kinds"
+    ).KINDS:
+        CaseKind.objects.get_or_create(
+            town=None,
+            code=code,
+            defaults={"name": name, "description": description, "group": group, "is_four_reports": four},
+        )
+    workdays.seed_from_package()
+
+
+@pytest.fixture(scope="module")
+def demo_town(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """The demo town, seeded once for the module; the database open to its tests."""
+    with django_db_blocker.unblock():
+        reference_data()
+        call_command("seed_demo", *SMALL, *BUSY, "--password", PASSWORD, stdout=io.StringIO())
+        try:
+            yield
+        finally:
+            call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture(scope="module")
+def server(demo_town) -> Iterator[str]:
+    """A live server on the demo town; its base URL."""
+    from pytest_django.live_server_helper import LiveServer
+
+    live = LiveServer("localhost")
+    live._live_server_modified_settings.enable()
+    try:
+        yield live.url
+    finally:
+        live._live_server_modified_settings.disable()
+        live.stop()
+
+
+@contextmanager
+def browsing(browser, viewport=DESK, *, mobile: bool = False):  # noqa: F811 - the fixture's value
+    """A fresh browser context (its own cookies) in Chinese; its page."""
+    context = browser.new_context(locale="zh-CN", viewport=viewport, is_mobile=mobile, has_touch=mobile)
+    context.set_default_timeout(10_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def log_in(page, server: str, username: str) -> None:
+    """Through the site's own log-in page, as a person types it."""
+    page.goto(f"{server}/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.locator("#login-form").get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{server}/")
+
+
+def shoot(page, name: str) -> Path:
+    """A full-page screenshot as a test artefact: test-results/screenshots/<name>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def number(text: str) -> int:
+    """The first whole number in a text ("12" of "待派单 12")."""
+    found = re.search(r"\d+", text)
+    assert found, f"no number in {text!r}"
+    return int(found.group())
