@@ -50,6 +50,16 @@ curl -fs "$base/" | has "<html" || fail "home page"
 curl -fs "$base/admin/login/" | has "csrfmiddlewaretoken" || fail "admin login page"
 css=$(curl -fs "$base/admin/login/" | grep -o '/static/admin/css/[^"]*\.css' | head -n1)
 [ -n "$css" ] && curl -fs "$base$css" >/dev/null || fail "static files through WhiteNoise ($css)"
+# The front's own assets (Bootstrap and ECharts from the npm registry, htmx from
+# django-htmx), served from the install by WhiteNoise: no CDN.
+home=$(curl -fs "$base/")
+for asset in vendor/bootstrap/bootstrap.min. vendor/bootstrap/bootstrap.bundle.min. django_htmx/htmx; do
+  url=$(printf '%s' "$home" | grep -o "/static/$asset[^\"]*" | head -n1)
+  [ -n "$url" ] && curl -fs "$base$url" >/dev/null || fail "front asset $asset ($url)"
+done
+"$BIN/python" -c "import json, sys; m = json.load(open(sys.argv[1]))['paths']; sys.exit(0 if 'vendor/echarts/echarts.min.js' in m else 1)" \
+  "${STATIC_ROOT:-var/staticfiles}/staticfiles.json" || fail "ECharts not collected"
+printf '%s' "$home" | grep -q "cdn\|unpkg\|jsdelivr" && fail "a CDN address on the home page"
 curl -fs "$base/api/schema/" | has "openapi" || fail "OpenAPI schema"
 curl -fs "$base/api/docs/" | has "swagger" || fail "API docs"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$base/api/v1/towns/")
