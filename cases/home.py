@@ -160,3 +160,46 @@ def public_tiles(request, scope, role):
         ),
         *boards,
     ]
+
+
+nav(_("Statistics"), "cases:stats", roles=(OFFICE, SUPERVISOR, CADRE), order=40)
+
+# (Imported here, with the layer they serve, not at the top: kept as one block.)
+from django.db.models import Count, Q  # noqa: E402
+
+from grids import layers  # noqa: E402
+
+
+# The map's "open cases" layer (grids.layers): per grid (a first-level grid counts its
+# second-level grids' cases too) and per village, one aggregate query each.
+def _open_cases(user):
+    return restrict(Case.objects.filter(state__in=OPEN_STATES), user).order_by()
+
+
+def open_cases_by_grid(grids, user) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    rows = (
+        _open_cases(user)
+        .filter(Q(grid__in=grids) | Q(grid__parent__in=grids))
+        .values_list("grid_id", "grid__parent_id")
+        .annotate(n=Count("id"))
+    )
+    for grid_id, parent_id, n in rows:
+        for key in (grid_id, parent_id):
+            if key is not None:
+                counts[key] = counts.get(key, 0) + n
+    return counts
+
+
+def open_cases_by_village(villages, user) -> dict[int, int]:
+    rows = _open_cases(user).filter(village__in=villages).values_list("village_id").annotate(n=Count("id"))
+    return dict(rows)
+
+
+layers.register(
+    "open_cases",
+    label=_("Open cases"),
+    grids=open_cases_by_grid,
+    villages=open_cases_by_village,
+    order=10,
+)
