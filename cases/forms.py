@@ -124,6 +124,15 @@ class MoveForm(forms.Form):
         # (not .move: a template's form.move is the field)
         self.name, self.label = move, Move(move).label
         self.fields["move"].initial = move
+        if any(isinstance(spec, Param) and spec.name == "department" for spec in t.sets.values()):
+            self.fields["department"] = DepartmentChoiceField(
+                label=_("department"),
+                queryset=restrict(Department.objects.filter(town_id=case.town_id).order_by("name"), user),
+                error_messages={
+                    "required": _("Choose the department."),
+                    "invalid_choice": _("Choose a department of the case's town."),
+                },
+            )
         if t.note_required == GIVE_A_REASON:
             note_label = _("reason")
         elif move == Move.SOLVE:
@@ -137,15 +146,6 @@ class MoveForm(forms.Form):
             error_messages={"required": t.note_required} if t.note_required else None,
             widget=forms.Textarea(attrs={"rows": 2}),
         )
-        if any(isinstance(spec, Param) and spec.name == "department" for spec in t.sets.values()):
-            self.fields["department"] = DepartmentChoiceField(
-                label=_("department"),
-                queryset=restrict(Department.objects.filter(town_id=case.town_id).order_by("name"), user),
-                error_messages={
-                    "required": _("Choose the department."),
-                    "invalid_choice": _("Choose a department of the case's town."),
-                },
-            )
         if move in PHOTO_MOVES:
             self.fields["photos"] = PhotosField(label=_("photos"))
 
