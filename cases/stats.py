@@ -339,7 +339,8 @@ def dashboard(request):
         towns.setdefault(row["town"].pk, []).append(row)
     town_rows = [totals(group, group[0]["town"].name) for group in towns.values()] if len(towns) > 1 else []
     levels = per_level(periods)
-    total = totals(rows, _("All"))
+    # The whole: named by its town when there is one (a town office's, a cadre's).
+    total = totals(rows, rows[0]["town"].name if len(towns) == 1 else _("All"))
     data = {
         "weeks": weekly(cases, period),
         "levels": levels,

@@ -489,6 +489,21 @@ def test_a_grid_out_of_scope_is_not_found(world, role, grid):
     assert client_for(world.users[role]).get(reverse("grids:grid", args=[pk])).status_code == 404
 
 
+def test_the_village_page_runs_the_same_queries_for_few_or_many_grids(world, count_queries):
+    client = client_for(world.users["office"])
+    url = reverse("grids:village", args=["VA1"])
+    client.get(url)
+    with count_queries() as few:
+        client.get(url)
+    for n in range(6):
+        grid = f.GridFactory(village=world.village_a1, parent=world.grid_a1 if n % 2 else None)
+        f.HouseholdFactory(grid=grid)
+        f.member(Role.GRID_WORKER, grid=grid)
+    with count_queries() as many:
+        client.get(url)
+    assert len(many.captured_queries) == len(few.captured_queries), many.listing()
+
+
 def test_the_grid_page_runs_the_same_queries_for_a_page_of_households(world, count_queries):
     client = client_for(world.users["office"])
     url = reverse("grids:grid", args=[world.grid_a1.pk])
