@@ -2,10 +2,7 @@
 their filters, sort, pages and Excel export, and the public board (公示板) with its
 printable notice (公示)."""
 
-import io
-
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponse
@@ -15,15 +12,13 @@ from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy
 
+from governance import audit
 from governance.api.throttles import public_door
-from governance.choices import AuditAction
 from governance.filters import prepare
-from governance.middleware import current_request_id
-from governance.models import AuditEntry
 from governance.scoping import restrict
+from governance.sheets import FORMATS, xlsx
 from governance.workdays import countdowns
 from grids.models import Town, Village
-from grids.transfer import FORMATS, is_formula_like
 
 from . import transitions
 from .choices import CaseState, Move
@@ -160,50 +155,33 @@ EXPORT_HEADERS = [
 def _export(request, cases) -> HttpResponse:
     """Every matching case in one sheet, read in one query and written row by row; the
     export is recorded in the audit trail (who, which filters, which cases)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
     rows = list(cases)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("事项")
-    sheet.append(EXPORT_HEADERS)
-
-    def cell(value):
-        if not is_formula_like(value):
-            return value
-        # A text cell (Excel's quote prefix): a description typed as "=…" is shown, never run.
-        text = WriteOnlyCell(sheet, value=value)
-        text.data_type = "s"
-        text.quotePrefix = True
-        return text
-
     with translation.override("zh-hans"):
-        for row in _with_countdowns(rows):
-            case = row["case"]
-            sheet.append(
-                [
-                    cell(value)
-                    for value in (
-                        case.tracking_number,
-                        timezone.localtime(case.created_at).strftime("%Y-%m-%d %H:%M"),
-                        case.village.name,
-                        case.grid.name if case.grid_id else "",
-                        case.kind.name,
-                        case.description,
-                        case.address,
-                        case.get_state_display(),
-                        "是" if case.supervised_at and case.is_open else "",
-                        case.get_level_display(),
-                        holder_name(case),
-                        timezone.localtime(case.deadline).strftime("%Y-%m-%d") if case.deadline else "",
-                        str(row["countdown"] or ""),
-                    )
-                ]
-            )
-    out = io.BytesIO()
-    book.save(out)
+        body = xlsx(
+            "事项",
+            EXPORT_HEADERS,
+            (
+                (
+                    case.tracking_number,
+                    timezone.localtime(case.created_at).strftime("%Y-%m-%d %H:%M"),
+                    case.village.name,
+                    case.grid.name if case.grid_id else "",
+                    case.kind.name,
+                    case.description,
+                    case.address,
+                    case.get_state_display(),
+                    "是" if case.supervised_at and case.is_open else "",
+                    case.get_level_display(),
+                    holder_name(case),
+                    timezone.localtime(case.deadline).strftime("%Y-%m-%d") if case.deadline else "",
+                    str(row["countdown"] or ""),
+                )
+                for row in _with_countdowns(rows)
+                for case in (row["case"],)
+            ),
+        )
     _record_export(request, rows)
-    response = HttpResponse(out.getvalue(), content_type=FORMATS["xlsx"])
+    response = HttpResponse(body, content_type=FORMATS["xlsx"])
     name = f"cases-{timezone.localdate():%Y%m%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -218,20 +196,7 @@ def _record_export(request, rows: list[Case]) -> None:
     by_town: dict[int | None, list[int]] = {}
     for case in rows:
         by_town.setdefault(case.town_id, []).append(case.pk)
-    content_type = ContentType.objects.get_for_model(Case)
-    AuditEntry.objects.bulk_create(
-        AuditEntry(
-            actor=request.user,
-            action=AuditAction.EXPORT,
-            content_type=content_type,
-            object_id="",
-            object_repr=f"{len(ids)} {Case._meta.verbose_name_plural} (xlsx)"[:200],
-            changes={"format": "xlsx", "filters": params, "count": len(ids), "ids": ids},
-            town_id=town_id,
-            request_id=current_request_id(),
-        )
-        for town_id, ids in (by_town or {None: []}).items()
-    )
+    audit.record_export(actor=request.user, model=Case, rows_by_town=by_town, fmt="xlsx", filters=params)
 
 
 def _area(scope: str, code: str):

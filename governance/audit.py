@@ -171,3 +171,23 @@ def record_personal_lookup(
         )
         for town_id in sorted(town_ids)
     )
+
+
+def record_export(*, actor, model: type[Model], rows_by_town: dict, fmt: str, filters: dict) -> None:
+    """A download of a list (``rows_by_town``: the exported ids per town), one trail row
+    per town: who, in which format, with which filters (search words masked by the
+    caller, as with other searches), how many and which."""
+    content_type = ContentType.objects.get_for_model(model)
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            actor=actor if getattr(actor, "pk", None) else None,
+            action=AuditAction.EXPORT,
+            content_type=content_type,
+            object_id="",
+            object_repr=f"{len(ids)} {model._meta.verbose_name_plural} ({fmt})"[:200],
+            changes={"format": fmt, "filters": filters, "count": len(ids), "ids": ids},
+            town_id=town_id,
+            request_id=current_request_id(),
+        )
+        for town_id, ids in (rows_by_town or {None: []}).items()
+    )

@@ -11,11 +11,12 @@ from governance import audit, crypto
 from governance.admin_base import ScopedModelAdmin
 from governance.api.throttles import PersonalLookupThrottle
 from governance.scoping import CHANGE, can, can_see_personal, resolve_scope
+from governance.sheets import FORMATS
 
 from .choices import HOUSEHOLD_FLAGS
 from .filters import personal_match
 from .models import Department, Grid, Household, PartyBranch, PartyMember, Resident, Town, Village
-from .transfer import FORMATS, TransferError, export_residents, import_residents
+from .transfer import TransferError, export_residents, import_residents
 from .validators import validate_id_number, validate_phone
 
 AREA_LIST = ["name", "code", "centre_lat", "centre_lng"]

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from governance import audit, crypto
 from governance.choices import AuditAction
 from governance.scoping import CHANGE, can, can_see_personal, restrict
+from governance.sheets import csv_bytes, is_formula_like, xlsx
 from governance.text import has_control_characters
 
 from .choices import HOUSEHOLD_FLAGS, Gender, Residency
@@ -56,10 +57,6 @@ HEADER_TO_FIELD = {}
 for _field, _zh, _en in COLUMNS:
     HEADER_TO_FIELD[_zh] = HEADER_TO_FIELD[_en] = HEADER_TO_FIELD[_field] = _field
 REQUIRED_HEADERS = ("grid_code", "household_number", "name")
-FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 MAX_ROWS = 100_000
 
 _TRUE = {"是", "y", "yes", "true", "1", "√", "✓"}
@@ -405,42 +402,9 @@ def export_rows(queryset, user) -> tuple[list[str], list[list[str]], list[Reside
     return header, rows, unmasked
 
 
-# A cell starting with one of these is a formula to a spreadsheet: a name typed as
-# ``=HYPERLINK("http://…","点此")`` would be a live link in the town office's Excel.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def is_formula_like(value) -> bool:
-    return isinstance(value, str) and value.startswith(FORMULA_START)
-
-
 def export_residents(*, queryset, user, fmt: str) -> bytes:
     header, rows, unmasked = export_rows(queryset, user)
     audit.record_personal_views(actor=user, instances=unmasked, fields=Resident.PERSONAL_FIELDS)
     if fmt == "xlsx":
-        from openpyxl import Workbook
-        from openpyxl.cell import WriteOnlyCell
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("居民")
-        sheet.append(header)
-        for row in rows:
-            cells = []
-            for value in row:
-                if is_formula_like(value):
-                    # A text cell (Excel's quote prefix): shown as typed, never evaluated.
-                    cell = WriteOnlyCell(sheet, value=value)
-                    cell.data_type = "s"
-                    cell.quotePrefix = True
-                    value = cell
-                cells.append(value)
-            sheet.append(cells)
-        out = io.BytesIO()
-        book.save(out)
-        return out.getvalue()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    # CSV has no cell types: a leading apostrophe makes the cell text (the import takes it off).
-    writer.writerows([f"'{v}" if is_formula_like(v) else v for v in row] for row in rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM lets Excel open it as UTF-8
+        return xlsx("居民", header, rows)
+    return csv_bytes(header, rows)

@@ -10,10 +10,11 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from governance.api.viewsets import ScopedModelViewSet
+from governance.sheets import FORMATS
 
 from .. import filters, selectors
 from ..models import Department, Grid, Household, PartyBranch, PartyMember, Resident, Town, Village
-from ..transfer import FORMATS, TransferError, export_residents, import_residents
+from ..transfer import TransferError, export_residents, import_residents
 from . import serializers as s
 
 
