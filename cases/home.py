@@ -1,7 +1,9 @@
-"""The cases app's part of the web front: its navigation entries and home-page tiles."""
+"""The cases app's part of the web front: its navigation entries, its home-page tiles
+and its layer of the map (open cases per grid and village)."""
 
 from urllib.parse import urlencode
 
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +18,7 @@ from governance.scoping import (
     SUPERVISOR,
     restrict,
 )
+from grids import layers
 from grids.models import Town
 
 from . import transitions
@@ -28,6 +31,7 @@ CASE_READERS = (OFFICE, SUPERVISOR, CADRE, GRID_WORKER, DEPARTMENT, CLIENT)
 
 nav(_("Cases"), "cases:list", roles=CASE_READERS, order=20)
 nav(_("Report a problem"), "cases:new", roles=REPORTERS - {CLIENT}, order=10)
+nav(_("Statistics"), "cases:stats", roles=(OFFICE, SUPERVISOR, CADRE), order=40)
 nav(_("Follow a case"), "track-search", roles=(ANYONE, MEMBER), order=90)
 
 
@@ -160,14 +164,6 @@ def public_tiles(request, scope, role):
         ),
         *boards,
     ]
-
-
-nav(_("Statistics"), "cases:stats", roles=(OFFICE, SUPERVISOR, CADRE), order=40)
-
-# (Imported here, with the layer they serve, not at the top: kept as one block.)
-from django.db.models import Count, Q  # noqa: E402
-
-from grids import layers  # noqa: E402
 
 
 # The map's "open cases" layer (grids.layers): per grid (a first-level grid counts its
