@@ -98,7 +98,8 @@ def case_list(request):
     inbox = moves_q(request.user, inbox=True)
     tab = _tab(request, inbox)
     cases = restrict(
-        Case.objects.select_related("kind", "village", "grid", "claimed_by", "department"), request.user
+        Case.objects.select_related("kind", "town", "village", "grid", "claimed_by", "department"),
+        request.user,
     )
     if tab == "inbox":
         # The cases waiting for this user's move: the state machine's table, as a query.

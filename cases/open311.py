@@ -285,7 +285,7 @@ def _public_row(case: Case, request) -> dict:
 
 def _cases():
     return Case.objects.filter(deleted_at__isnull=True).select_related(
-        "kind", "village", "grid", "department"
+        "kind", "town", "village", "grid", "claimed_by", "department"
     )
 
 

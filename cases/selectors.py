@@ -15,7 +15,7 @@ from django.utils import timezone
 from governance import crypto
 
 from . import transitions
-from .choices import OPEN_STATES, CaseState, Move
+from .choices import OPEN_STATES, CaseState, Level, Move
 from .models import Case, CasePeriod, Rating
 
 BOARD_CLOSED_DAYS = 30
@@ -36,6 +36,7 @@ PUBLIC_COLUMNS = (
     "description",
     "kind__name",
     "kind__code",
+    "town__name",
     "village__name",
     "village__code",
     "claimed_by__first_name",
@@ -49,7 +50,7 @@ def public_cases():
     """Every case, with only the columns the public sees loaded."""
     return (
         Case.objects.filter(deleted_at__isnull=True)
-        .select_related("kind", "village", "claimed_by", "department")
+        .select_related("kind", "town", "village", "claimed_by", "department")
         .only(*PUBLIC_COLUMNS)
     )
 
@@ -89,12 +90,14 @@ def short(text: str) -> str:
 
 
 def holder_name(case: Case) -> str:
-    """Who has the case now, as the board shows it: the cadre or the department."""
+    """Who has the case now, as every page, the board and Open311 show it: its
+    department, the town (escalated, not yet dispatched), the cadre who claimed it, or
+    its village (the select_related of the callers loads these)."""
     if case.department_id:
         return case.department.name
-    if case.claimed_by_id:
-        return str(case.claimed_by)
-    return ""
+    if case.level == Level.TOWN:
+        return case.town.name
+    return str(case.claimed_by) if case.claimed_by_id else case.village.name
 
 
 def public_events(case: Case):
@@ -107,7 +110,7 @@ def case_by_tracking_number(number: str) -> Case | None:
     number = (number or "").strip().upper()
     return (
         Case.objects.filter(tracking_number=number, deleted_at__isnull=True)
-        .select_related("kind", "village", "claimed_by", "department")
+        .select_related("kind", "town", "village", "claimed_by", "department")
         .first()
     )
 

@@ -22,11 +22,11 @@ from grids.models import Village
 from grids.selectors import grid_at_point, village_at_point
 
 from . import photos, services
-from .choices import CaseState, Level, Move
+from .choices import CaseState, Move
 from .forms import MoveForm, RateForm, ReportForm
 from .models import Case, CaseAttachment, rating_code, rating_code_matches
 from .policies import report_q
-from .selectors import awaits_rating, board_cases, case_by_tracking_number, public_events
+from .selectors import awaits_rating, board_cases, case_by_tracking_number, holder_name, public_events
 from .transitions import allowed_moves, can_be_rated
 
 
@@ -51,16 +51,6 @@ STATE_TONES = {
 }
 # The session key of the receipt shown once on the page of the case just reported.
 RECEIPT = "cases:receipt"
-
-
-def current_holder(case: Case) -> str:
-    """Who has the case now: its department, the town (escalated, not yet dispatched),
-    the cadre who claimed it, or its village."""
-    if case.department_id:
-        return case.department.name
-    if case.level == Level.TOWN:
-        return case.town.name
-    return str(case.claimed_by) if case.claimed_by_id else case.village.name
 
 
 def actor_name(event) -> str:
@@ -113,7 +103,7 @@ def _case_context(request, case: Case) -> dict:
         "case": case,
         "state_tone": STATE_TONES.get(case.state, "secondary"),
         "countdown": countdown,
-        "holder": current_holder(case),
+        "holder": holder_name(case),
         "reporter_contact": contact,
         "events": events,
         "periods": periods,
@@ -303,7 +293,7 @@ def track(request, number: str = ""):
             "rate_form": rate_form,
             "code_error": code_error,
             "number": number,
-            "held_by": current_holder(case) if case else "",
+            "held_by": holder_name(case) if case else "",
             "state_tone": STATE_TONES.get(case.state, "secondary") if case else "",
         },
         status=status,

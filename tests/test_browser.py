@@ -109,9 +109,8 @@ def test_a_grid_worker_reports_on_a_phone_and_the_cadre_claims_it(world, live_se
         log_in(page, live_server, world.users["cadre"])
         page.goto(f"{live_server.url}/cases/")
         page.click(f"text={case.tracking_number}")
-        page.select_option("#id_move", "claim")
         with page.expect_navigation():
-            page.click("#move-form button[type=submit]")
+            page.get_by_role("button", name="认领").click()
         assert "村已认领" in page.locator("#case-state").inner_text()
         assert "认领" in page.locator("#timeline").inner_text()
     finally:

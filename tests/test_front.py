@@ -162,3 +162,19 @@ def test_a_case_the_home_page_counts_is_one_the_list_shows(world):
     office = logged_in(world.users["office"])
     assert case.tracking_number in office.get("/cases/?tab=dispatch").content.decode()
     assert Case.objects.filter(state=CaseState.ESCALATED).count() == 1
+
+
+def test_the_board_the_pages_and_open311_name_one_holder_the_same_way(world, api):
+    from cases.selectors import board_cases, holder_name
+
+    case = report(world)
+    held = lambda: holder_name(board_cases().get(pk=case.pk))  # noqa: E731
+    assert held() == world.village_a1.name  # registered: the village has it
+    services.case_move(case=case, move=Move.CLAIM, actor=world.users["cadre"])
+    assert held() == str(world.users["cadre"])
+    services.case_move(case=case, move=Move.ESCALATE, actor=world.users["cadre"], note="村里解决不了")
+    assert held() == world.town_a.name  # at the town, not yet dispatched
+    services.case_move(case=case, move=Move.ASSIGN, actor=world.users["office"], department=world.dept_a)
+    assert held() == world.dept_a.name
+    html = logged_in().get(f"/board/town/{world.town_a.code}/").content.decode()
+    assert world.dept_a.name in html
