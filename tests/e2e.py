@@ -2,11 +2,19 @@
 server on it, Debian's Chromium, and logging in the way a person does.
 
 A transactional test flushes the database after itself, so a module whose tests each
-asked for ``transactional_db`` would seed the town again for every test. Here the town is
-seeded once, the module's tests run on it with the database unblocked (each test works on
-cases of its own, so they do not depend on each other's order), and the module flushes
-the database when it ends, as a transactional test would. The server is a module's own
-``LiveServer`` (pytest-django's ``live_server`` fixture would bring a flush per test).
+asked for ``transactional_db`` would seed the town again for every test. Here the tests
+are marked ``django_db(transaction=True)`` (so the test database is set up, and what they
+write is committed where the live server sees it), but the module's ``_django_db_helper``
+(:func:`on_the_demo_town`) replaces pytest-django's per-test handling: the town is seeded
+once, each test works on cases of its own (so they do not depend on each other's order),
+and the module flushes the database when it ends, as a transactional test would. The
+server is a module's own ``LiveServer`` (pytest-django's ``live_server`` fixture would
+bring a flush per test).
+
+A test module uses them by binding them in its namespace::
+
+    pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+    browser, demo_town, server, _django_db_helper = e2e.FIXTURES
 """
 
 from __future__ import annotations
@@ -51,15 +59,26 @@ def reference_data() -> None:
     workdays.seed_from_package()
 
 
+def on_a_test_database() -> None:
+    """Seeding and flushing are for the test database only, never the one it was made for
+    (pytest-django sets one up only when a selected test is marked ``django_db``)."""
+    from django.db import connection
+
+    name = str(connection.settings_dict["NAME"])
+    assert "test" in name or "memory" in name, f"not a test database: {name}"
+
+
 @pytest.fixture(scope="module")
 def demo_town(django_db_setup, django_db_blocker) -> Iterator[None]:
-    """The demo town, seeded once for the module; the database open to its tests."""
+    """The demo town, seeded once for the module; flushed when the module ends."""
     with django_db_blocker.unblock():
+        on_a_test_database()
         reference_data()
         call_command("seed_demo", *SMALL, *BUSY, "--password", PASSWORD, stdout=io.StringIO())
         try:
             yield
         finally:
+            on_a_test_database()
             call_command("flush", interactive=False, verbosity=0)
 
 
@@ -75,6 +94,25 @@ def server(demo_town) -> Iterator[str]:
     finally:
         live._live_server_modified_settings.disable()
         live.stop()
+
+
+@pytest.fixture
+def on_the_demo_town(server, django_db_blocker) -> Iterator[None]:
+    """Bound as ``_django_db_helper`` in an e2e module: each test of the module runs on the
+    module's demo town with the database open, neither in a transaction of its own nor
+    flushed after it. (The server starts here, before the test asks for the browser, so it
+    stops after the browser has closed its connections to it.)"""
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        yield
+        # As a transactional test does: the test's connection (Playwright's sync API runs
+        # the test in a context of its own, with a connection of its own) is closed, or
+        # PostgreSQL would refuse to drop the test database at the end.
+        connections.close_all()
+
+
+FIXTURES = (browser, demo_town, server, on_the_demo_town)
 
 
 @contextmanager

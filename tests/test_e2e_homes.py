@@ -16,9 +16,9 @@ from grids.models import Town
 from . import e2e
 from .e2e import DESK, PHONE, browsing, log_in, number, shoot
 
-pytestmark = pytest.mark.browser
-# The module's fixtures: one demo town, one live server, one Chromium.
-browser, demo_town, server = e2e.browser, e2e.demo_town, e2e.server
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The module's fixtures: one Chromium, one demo town and a live server on it (tests/e2e.py).
+browser, demo_town, server, _django_db_helper = e2e.FIXTURES
 
 S = CaseState
 
