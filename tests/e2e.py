@@ -75,11 +75,23 @@ def demo_town(django_db_setup, django_db_blocker) -> Iterator[None]:
         on_a_test_database()
         reference_data()
         call_command("seed_demo", *SMALL, *BUSY, "--password", PASSWORD, stdout=io.StringIO())
+        close_connections()
         try:
             yield
         finally:
             on_a_test_database()
             call_command("flush", interactive=False, verbosity=0)
+            close_connections()
+
+
+def close_connections() -> None:
+    """Close this context's database connections, as a transactional test does after
+    itself. Playwright's sync API runs fixtures and tests in contexts of their own, each
+    with a connection of its own; one left open and PostgreSQL refuses to drop the test
+    database at the end. (SQLite keeps an in-memory database open whatever is asked.)"""
+    from django.db import connections
+
+    connections.close_all()
 
 
 @pytest.fixture(scope="module")
@@ -102,14 +114,9 @@ def on_the_demo_town(server, django_db_blocker) -> Iterator[None]:
     module's demo town with the database open, neither in a transaction of its own nor
     flushed after it. (The server starts here, before the test asks for the browser, so it
     stops after the browser has closed its connections to it.)"""
-    from django.db import connections
-
     with django_db_blocker.unblock():
         yield
-        # As a transactional test does: the test's connection (Playwright's sync API runs
-        # the test in a context of its own, with a connection of its own) is closed, or
-        # PostgreSQL would refuse to drop the test database at the end.
-        connections.close_all()
+        close_connections()
 
 
 FIXTURES = (browser, demo_town, server, on_the_demo_town)
