@@ -32,11 +32,11 @@ from django.core.management import call_command
 
 from .test_browser import browser  # noqa: F401 - the module's Chromium, launched as every browser test does
 
-# A small town (tests/test_pages_walk.py): 3 villages, a few grids, a month of cases.
+# A small town (as tests/test_pages_walk.py seeds it): 3 villages, a few grids, three
+# weeks of cases, so that each state has some.
 SMALL = ["--villages", "3", "--grids-per-village", "3", "--households-per-village", "20"]
 BUSY = ["--cases-per-village-day", "2", "--history-days", "20"]
 PASSWORD = "e2e-demo-2026"
-ROLES = ["demo_office", "demo_supervisor", "demo_cadre", "demo_grid", "demo_department", "demo_member"]
 PHONE = {"width": 360, "height": 780}
 DESK = {"width": 1280, "height": 900}
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-results" / "screenshots"
