@@ -3,6 +3,7 @@ from rest_framework.routers import DefaultRouter
 
 from cases.api import public
 from cases.api.urls import router as cases_router
+from duty.api.urls import router as duty_router
 from grids.api.urls import router as grids_router
 
 from . import views
@@ -10,6 +11,7 @@ from . import views
 router = DefaultRouter()
 router.registry.extend(grids_router.registry)
 router.registry.extend(cases_router.registry)
+router.registry.extend(duty_router.registry)
 router.register("calendar/days", views.CalendarDayViewSet)
 router.register("calendar/years", views.CalendarYearViewSet)
 router.register("audit", views.AuditEntryViewSet)

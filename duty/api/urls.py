@@ -1,0 +1,9 @@
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("duty/rosters", views.RosterViewSet)
+router.register("duty/shifts", views.ShiftViewSet)
+router.register("duty/amendments", views.AmendmentViewSet)
+router.register("duty/settings", views.DutySettingsViewSet)

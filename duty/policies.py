@@ -1,0 +1,43 @@
+"""The scoping contract (DESIGN.md, "Who may do what") for duty rosters.
+
+Rosters: the town office reads and keeps its town's; supervisors read; a village's
+cadres read and keep their own village's; a REST client reads within its token's scope.
+Grid workers, departments and party members see rosters only on the public page. Which
+writes a roster still takes (a draft is edited, a published one only amended) is the
+services' rule (:mod:`duty.services`); this only says whose rosters they are.
+"""
+
+from governance.scoping import CADRE, CLIENT, OFFICE, SUPERVISOR, register
+
+from .models import Amendment, DutySettings, Roster, Shift
+
+ROSTER_READERS = frozenset({OFFICE, SUPERVISOR, CADRE, CLIENT})
+ROSTER_KEEPERS = frozenset({OFFICE, CADRE})
+
+register(
+    Roster,
+    paths=[("village", "village_id"), ("town", "village__town_id")],
+    view=ROSTER_READERS,
+    change=ROSTER_KEEPERS,
+)
+# Shifts and amendments belong to their roster: read where it is, written by the roster
+# services only (through the roster's own endpoints and pages).
+register(
+    Shift,
+    paths=[("village", "roster__village_id"), ("town", "roster__village__town_id")],
+    view=ROSTER_READERS,
+    change=ROSTER_KEEPERS,
+)
+register(
+    Amendment,
+    paths=[("village", "roster__village_id"), ("town", "roster__village__town_id")],
+    view=ROSTER_READERS,
+    change=ROSTER_KEEPERS,
+)
+# A town's deadline: set by its office, read by those who keep or read its rosters.
+register(
+    DutySettings,
+    paths=[("town", "town_id")],
+    view={OFFICE, SUPERVISOR, CADRE},
+    change={OFFICE},
+)

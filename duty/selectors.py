@@ -1,0 +1,161 @@
+"""Reads of rosters: the one way out for pages, the API, home tiles and the public page.
+
+Every read for a signed-in user goes through :func:`governance.scoping.restrict`; the
+public reads give published rosters only, and of them only names and the duty phone.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from governance.scoping import VIEW, restrict
+from grids.models import Village
+
+from .choices import DEFAULT_PUBLISH_BY_DAY, Position, RosterState
+from .models import DutySettings, Roster, Shift, add_months, month_days, publish_deadline
+
+
+def this_month(today: datetime.date | None = None) -> datetime.date:
+    return (today or timezone.localdate()).replace(day=1)
+
+
+def parse_month(value: str | None, default: datetime.date) -> datetime.date:
+    """``2026-10`` (or a whole date) → the month's first day; anything else: ``default``."""
+    try:
+        year, month = str(value or "").split("-")[:2]
+        return datetime.date(int(year), int(month), 1)
+    except (TypeError, ValueError, OverflowError):
+        return default
+
+
+def live_shifts() -> QuerySet[Shift]:
+    return Shift.objects.filter(deleted_at__isnull=True).select_related("person").order_by("date", "position")
+
+
+def rosters_for_user(user, action: str = VIEW) -> QuerySet[Roster]:
+    return restrict(Roster.objects.select_related("village__town", "published_by"), user, action)
+
+
+def roster_with_days(queryset: QuerySet[Roster]) -> QuerySet[Roster]:
+    return queryset.prefetch_related(Prefetch("shifts", queryset=live_shifts(), to_attr="live_shifts"))
+
+
+@dataclass
+class CalendarDay:
+    date: datetime.date
+    workday: bool
+    cadre: object = None
+    second: object = None
+    amended: bool = False
+
+    @property
+    def weekend(self) -> bool:
+        return self.date.weekday() >= 5
+
+
+@dataclass
+class MonthGrid:
+    """A month as weeks of days (Monday first), ``None`` before the first and after the last."""
+
+    days: list[CalendarDay]
+    weeks: list[list[CalendarDay | None]] = field(default_factory=list)
+
+    def __post_init__(self):
+        lead = [None] * self.days[0].date.weekday()
+        cells = lead + list(self.days)
+        cells += [None] * (-len(cells) % 7)
+        self.weeks = [cells[i : i + 7] for i in range(0, len(cells), 7)]
+
+
+def month_grid(roster: Roster, *, shifts=None, amended_dates=(), town_id: int | None = None) -> MonthGrid:
+    """The roster's month, each day with its people (from ``shifts``, live ones)."""
+    from governance.workdays import CalendarView
+
+    dates = month_days(roster.month)
+    calendar = CalendarView(dates[0], dates[-1], town_id)
+    by_day = {d: CalendarDay(d, calendar.is_workday(d), amended=d in amended_dates) for d in dates}
+    for shift in shifts if shifts is not None else live_shifts().filter(roster=roster):
+        day = by_day.get(shift.date)
+        if day is not None:
+            setattr(day, "cadre" if shift.position == Position.LEAD else "second", shift.person)
+    return MonthGrid(list(by_day.values()))
+
+
+def deadlines_by_town(town_ids) -> dict[int, int]:
+    """Town id → the day of the month before by which rosters are due."""
+    days = dict(
+        DutySettings.objects.filter(town_id__in=list(town_ids)).values_list("town_id", "publish_by_day")
+    )
+    return {town_id: days.get(town_id, DEFAULT_PUBLISH_BY_DAY) for town_id in town_ids}
+
+
+@dataclass
+class OverviewRow:
+    village: Village
+    roster: Roster | None
+    deadline: datetime.date
+
+    @property
+    def published(self) -> bool:
+        return self.roster is not None and self.roster.state == RosterState.PUBLISHED
+
+    @property
+    def late(self) -> bool:
+        """Not published by the deadline (published late, or still not published after it)."""
+        if self.published:
+            return timezone.localtime(self.roster.published_at).date() > self.deadline
+        return timezone.localdate() > self.deadline
+
+
+def month_overview(user, month: datetime.date) -> list[OverviewRow]:
+    """Each village the user may see the rosters of, with its roster of ``month`` (if
+    any) and its deadline: three queries, however many villages."""
+    villages = list(
+        restrict(Village.objects.select_related("town"), user, VIEW).order_by("town__code", "code")
+    )
+    rosters = {
+        r.village_id: r
+        for r in rosters_for_user(user).filter(month=month, village__in=[v.pk for v in villages])
+    }
+    days = deadlines_by_town({v.town_id for v in villages})
+    return [OverviewRow(v, rosters.get(v.pk), publish_deadline(month, days[v.town_id])) for v in villages]
+
+
+def unpublished_next_month(user, today: datetime.date | None = None) -> int:
+    """How many of the user's villages have not published next month's roster."""
+    month = add_months(this_month(today), 1)
+    villages = restrict(Village.objects.all(), user, VIEW)
+    published = rosters_for_user(user).filter(month=month, state=RosterState.PUBLISHED).values("village_id")
+    return villages.exclude(pk__in=published).count()
+
+
+def next_duty_day(user, today: datetime.date | None = None) -> datetime.date | None:
+    """The user's next day on duty on a published roster, today included."""
+    today = today or timezone.localdate()
+    return (
+        Shift.objects.filter(
+            person=user,
+            date__gte=today,
+            deleted_at__isnull=True,
+            roster__deleted_at__isnull=True,
+            roster__state=RosterState.PUBLISHED,
+        )
+        .order_by("date")
+        .values_list("date", flat=True)
+        .first()
+    )
+
+
+def public_roster(village: Village, month: datetime.date) -> Roster | None:
+    """The published roster of a village for a month: what the public may read."""
+    return (
+        Roster.objects.filter(
+            village=village, month=month, state=RosterState.PUBLISHED, deleted_at__isnull=True
+        )
+        .select_related("village__town")
+        .first()
+    )
