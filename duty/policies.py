@@ -41,3 +41,30 @@ register(
     view={OFFICE, SUPERVISOR, CADRE},
     change={OFFICE},
 )
+
+
+def villages_kept_by(user):
+    """The villages whose rosters ``user`` may begin and keep: the roster rule's change
+    scope, asked of villages (a roster that does not exist yet has no row to restrict)."""
+    from governance.scoping import CHANGE, resolve_scope, scope_q_paths
+    from grids.models import Village
+
+    scope = resolve_scope(user)
+    villages = Village.objects.filter(deleted_at__isnull=True)
+    if scope.is_superuser:
+        return villages
+    q = scope_q_paths(
+        scope, CHANGE, paths=[("village", "pk"), ("town", "town_id")], view=(), change=ROSTER_KEEPERS
+    )
+    return villages.filter(q) if q is not None else villages.none()
+
+
+def deadline_town_ids(user) -> set[int]:
+    """The towns whose roster deadline ``user`` sets (their town office's)."""
+    from governance.scoping import resolve_scope
+    from grids.models import Town
+
+    scope = resolve_scope(user)
+    if scope.is_superuser:
+        return set(Town.objects.values_list("id", flat=True))
+    return scope.ids("town", [OFFICE])

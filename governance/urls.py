@@ -18,6 +18,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("cases/", include("cases.urls")),
+    # Rosters; their public page (/duty/public/<village code>/) needs no log-in.
+    path("duty/", include("duty.urls")),
     path("open311/v2/", include("cases.open311_urls")),
     path("board/town/<str:code>/", case_lists.board, {"scope": "town"}, name="board-town"),
     path("board/village/<str:code>/", case_lists.board, {"scope": "village"}, name="board-village"),

@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.views.generic import RedirectView
 
 from cases.models import Case, CaseAttachment, CaseKind
+from duty.models import Roster
 from governance.models import User
 from grids.models import Grid, Town, Village
 
@@ -118,6 +119,11 @@ class Filler:
             return [
                 ContentType.objects.get_for_model(Town).pk if param == "content_type_id" else self.town.pk
             ]
+        if name == "duty:roster":  # a draft and a published roster, and one that is not there
+            drafts = Roster.objects.order_by("state", "pk")
+            return [*{r.state: r.pk for r in drafts}.values(), 0]
+        if name == "duty:open":
+            return [self.village.pk, 0]
         if name == "grids:grid":
             return [Grid.objects.order_by("pk").first().pk, 0]
         if param == "number":
