@@ -45,18 +45,6 @@ PATH = [
 ]
 
 
-# What keeps a workflow from being done in the browser today: each test it stops is
-# marked strictly, so that the day it is fixed the mark has to go.
-NESTED_CASE_PAGE = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the case list (templates/cases/_case_results.html) boosts every link in #case-results "
-        "with htmx, the tracking number's too: opening a case from the list swaps the whole case "
-        "page, its navigation bar included, into the list, under the list's heading and filters"
-    ),
-)
-
-
 def user(username: str) -> User:
     return User.objects.get(username=username)
 
@@ -174,7 +162,6 @@ def test_a_grid_worker_reports_a_problem_with_a_photo_on_a_phone(browser, server
         assert tile(page, server, "my-reports")[1] == open_reports + 1
 
 
-@NESTED_CASE_PAGE
 def test_the_cadre_claims_a_case_and_solves_it(browser, server):
     case = a_case("村口路灯不亮已有三天")
     with browsing(browser, PHONE, mobile=True) as page:
@@ -202,7 +189,6 @@ def test_the_cadre_claims_a_case_and_solves_it(browser, server):
         assert tile(page, server, "inbox")[1] == waiting - 1
 
 
-@NESTED_CASE_PAGE
 def test_the_sweep_escalates_an_overdue_case_and_the_office_dispatches_it_by_department_name(browser, server):
     # given a case the village left past its deadline
     case = a_case("河道漂浮垃圾较多，需要清理")
@@ -230,7 +216,6 @@ def test_the_sweep_escalates_an_overdue_case_and_the_office_dispatches_it_by_dep
         assert tile(page, server, "dispatch")[1] == to_dispatch - 1
 
 
-@NESTED_CASE_PAGE
 def test_the_department_accepts_its_case_and_solves_it(browser, server):
     case = a_case("低保户王大爷的补助未到账", until=Move.ASSIGN)
     with browsing(browser, DESK) as page:
@@ -252,7 +237,6 @@ def test_the_department_accepts_its_case_and_solves_it(browser, server):
         assert tile(page, server, "inbox")[1] == waiting - 1
 
 
-@NESTED_CASE_PAGE
 def test_the_supervisor_confirms_a_solved_case(browser, server):
     case = a_case("桥头护栏松动存在安全隐患", until=Move.SOLVE)
     with browsing(browser, DESK) as page:
