@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from governance import demo
 from governance.choices import Role
-from grids.demo import _demo_user, town_code
+from grids.demo import demo_user, town_code
 from grids.models import PartyMember, Town, Village
 
 from . import services
@@ -29,11 +29,9 @@ from .models import Amendment, Roster, Shift, add_months, publish_deadline
 from .selectors import this_month
 
 # The teams: the cadre of the users step, and more of the village's party members made
-# cadres (the first village, demo_cadre's, nine as 双溪村). For now one: the demo's tests
-# (tests/test_seed_demo.py) expect exactly one cadre membership per village; raise these
-# once they allow a team.
-TEAM = 1
-FIRST_VILLAGE_TEAM = 1
+# cadres (the first village, demo_cadre's, nine as 双溪村).
+TEAM = 3
+FIRST_VILLAGE_TEAM = 9
 
 
 def _team(village: Village, cadre, size: int) -> list:
@@ -48,7 +46,7 @@ def _team(village: Village, cadre, size: int) -> list:
     )
     for i, member in enumerate(members, start=2):
         team.append(
-            _demo_user(
+            demo_user(
                 f"cadre_{village.code}_{i}", member.resident.name, Role.VILLAGE_CADRE, "village", village
             )
         )

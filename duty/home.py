@@ -7,12 +7,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from governance.frontend import Tile, nav, tiles
-from governance.scoping import CADRE, OFFICE, SUPERVISOR
+from governance.scoping import CADRE, GRID_WORKER, OFFICE, SUPERVISOR
 
 from . import selectors
 from .models import add_months
 
-nav(_("Duty rosters"), "duty:overview", roles=(OFFICE, SUPERVISOR, CADRE), order=30)
+nav(_("Duty rosters"), "duty:overview", roles=(OFFICE, SUPERVISOR, CADRE, GRID_WORKER), order=30)
 
 
 def _next_month_url() -> str:

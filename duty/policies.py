@@ -1,17 +1,18 @@
 """The scoping contract (DESIGN.md, "Who may do what") for duty rosters.
 
 Rosters: the town office reads and keeps its town's; supervisors read; a village's
-cadres read and keep their own village's; a REST client reads within its token's scope.
-Grid workers, departments and party members see rosters only on the public page. Which
+cadres read and keep their own village's; grid workers read their own village's; a REST
+client reads within its token's scope. Departments and party members see rosters only on
+the public page. Which
 writes a roster still takes (a draft is edited, a published one only amended) is the
 services' rule (:mod:`duty.services`); this only says whose rosters they are.
 """
 
-from governance.scoping import CADRE, CLIENT, OFFICE, SUPERVISOR, register
+from governance.scoping import CADRE, CLIENT, GRID_WORKER, OFFICE, SUPERVISOR, register
 
 from .models import Amendment, DutySettings, Roster, Shift
 
-ROSTER_READERS = frozenset({OFFICE, SUPERVISOR, CADRE, CLIENT})
+ROSTER_READERS = frozenset({OFFICE, SUPERVISOR, CADRE, GRID_WORKER, CLIENT})
 ROSTER_KEEPERS = frozenset({OFFICE, CADRE})
 
 register(

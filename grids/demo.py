@@ -946,7 +946,7 @@ def build_users(run: demo.DemoRun) -> None:
     ]
     run.notes.append(f"\ndemo log-ins (password {password}):")
     for username, name, role, area_field, area in users:
-        _demo_user(username, name, role, area_field, area, password=password)
+        demo_user(username, name, role, area_field, area, password=password)
         run.notes.append(f"  {username:16s} {str(role):14s} {str(area) if area is not None else '—'}")
     assign_perm("grids.view_personal_data", User.objects.get(username="demo_office"), town)
     token = Token.objects.get_or_create(user=User.objects.get(username="demo_api"))[0].key
@@ -957,12 +957,12 @@ def build_users(run: demo.DemoRun) -> None:
     # a cadre of each village, a handler of each department.
     cadres = {village.pk: run.built["users"]["demo_cadre"]}
     for other in Village.objects.filter(town=town).exclude(pk=village.pk).order_by("code"):
-        cadres[other.pk] = _demo_user(
+        cadres[other.pk] = demo_user(
             f"cadre_{other.code}", _cadre_name(other), Role.VILLAGE_CADRE, "village", other
         )
     handlers = {department.pk: run.built["users"]["demo_department"]}
     for other in Department.objects.filter(town=town).exclude(pk=department.pk).order_by("code"):
-        handlers[other.pk] = _demo_user(
+        handlers[other.pk] = demo_user(
             f"dept_{other.code.lower()}", f"{other.name}经办人", Role.DEPARTMENT, "department", other
         )
     run.built["cadres"], run.built["handlers"] = cadres, handlers
@@ -974,7 +974,7 @@ def _cadre_name(village: Village) -> str:
     return member.resident.name if member else f"{village.name}值班员"
 
 
-def _demo_user(username: str, name: str, role, area_field, area, *, password: str | None = None) -> User:
+def demo_user(username: str, name: str, role, area_field, area, *, password: str | None = None) -> User:
     """The user ``username`` with exactly one membership: ``role`` in ``area``, whatever
     an earlier run or a person left. Without a password the account cannot log in."""
     user, _ = User.objects.get_or_create(username=username)

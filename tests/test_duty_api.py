@@ -45,7 +45,7 @@ def rosters(world):
         ("cadre", {"A1", "A1-draft"}),
         ("client", {"A1", "A1-draft", "A2"}),
         ("office_b", {"B1"}),
-        ("grid_worker", None),
+        ("grid_worker", {"A1", "A1-draft"}),  # their own village's (DESIGN.md)
         ("department", None),
         ("party_member", None),
         ("nobody", None),

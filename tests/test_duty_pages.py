@@ -65,7 +65,9 @@ def test_the_overview_lists_the_villages_with_their_state(world, current, draft)
     assert "甲一村" in text and "甲二村" in text and "乙一村" not in text
     assert "草稿" in text and "未编制" in text
     assert browser(world.users["office_b"]).get("/duty/").content.decode().count("甲一村") == 0
-    for role in ("grid_worker", "department", "party_member"):
+    grid_worker = browser(world.users["grid_worker"]).get("/duty/").content.decode()
+    assert "甲一村" in grid_worker and "甲二村" not in grid_worker  # their own village's
+    for role in ("department", "party_member"):
         assert browser(world.users[role]).get("/duty/").status_code == 403
     assert browser().get("/duty/").status_code == 302  # to the log-in
 
