@@ -19,7 +19,7 @@ from governance.scoping import (
     restrict,
 )
 from grids import layers
-from grids.models import Town
+from grids.models import PartyMember, Town, Village
 
 from . import transitions
 from .choices import OPEN_STATES, Move
@@ -153,6 +153,21 @@ def public_tiles(request, scope, role):
         )
         for town in Town.objects.filter(deleted_at__isnull=True).order_by("name")[:12]
     ]
+    if role == MEMBER:  # a party member's own village's board first
+        boards[:0] = [
+            Tile(
+                _("Public board of %(town)s") % {"town": village.name},
+                "",
+                reverse("board-village", args=[village.code]),
+                "primary",
+                _("the problems reported and how they were solved"),
+                f"board-{village.code}",
+            )
+            for village in Village.objects.filter(
+                pk__in=PartyMember.objects.filter(pk__in=scope.ids("party_member")).values("village_id"),
+                deleted_at__isnull=True,
+            )
+        ]
     return [
         Tile(
             _("Follow your case"),

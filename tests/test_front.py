@@ -178,3 +178,10 @@ def test_the_board_the_pages_and_open311_name_one_holder_the_same_way(world, api
     assert held() == world.dept_a.name
     html = logged_in().get(f"/board/town/{world.town_a.code}/").content.decode()
     assert world.dept_a.name in html
+
+
+def test_a_party_member_finds_the_board_of_their_own_village_first(world):
+    html = logged_in(world.users["party_member"]).get("/").content.decode()
+    own = f"/board/village/{world.village_a1.code}/"
+    assert own in html and html.index(own) < html.index(f"/board/town/{world.town_a.code}/")
+    assert f"/board/village/{world.village_b1.code}/" not in html
