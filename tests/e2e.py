@@ -14,7 +14,7 @@ bring a flush per test).
 A test module uses them by binding them in its namespace::
 
     pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-    browser, demo_town, server, _django_db_helper = e2e.FIXTURES
+    chromium, browser, demo_town, server, _django_db_helper = e2e.FIXTURES
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from .test_browser import browser  # noqa: F401 - the module's Chromium, launched as every browser test does
+from .test_browser import browser as chromium  # Debian's Chromium, launched as every browser test does
 
 # A small town (as tests/test_pages_walk.py seeds it): 3 villages, a few grids, three
 # weeks of cases, so that each state has some.
@@ -108,18 +108,25 @@ def server(demo_town) -> Iterator[str]:
         live.stop()
 
 
+@pytest.fixture(scope="module")
+def browser(server, chromium):
+    """The module's Chromium, started after the server: it closes its connections to the
+    server before the server stops (a request thread closing its database connection after
+    that fails on SQLite's shared in-memory database)."""
+    return chromium
+
+
 @pytest.fixture
-def on_the_demo_town(server, django_db_blocker) -> Iterator[None]:
+def on_the_demo_town(demo_town, django_db_blocker) -> Iterator[None]:
     """Bound as ``_django_db_helper`` in an e2e module: each test of the module runs on the
     module's demo town with the database open, neither in a transaction of its own nor
-    flushed after it. (The server starts here, before the test asks for the browser, so it
-    stops after the browser has closed its connections to it.)"""
+    flushed after it."""
     with django_db_blocker.unblock():
         yield
         close_connections()
 
 
-FIXTURES = (browser, demo_town, server, on_the_demo_town)
+FIXTURES = (chromium, browser, demo_town, server, on_the_demo_town)
 
 
 @contextmanager

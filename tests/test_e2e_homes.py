@@ -18,7 +18,7 @@ from .e2e import DESK, PHONE, browsing, log_in, number, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # The module's fixtures: one Chromium, one demo town and a live server on it (tests/e2e.py).
-browser, demo_town, server, _django_db_helper = e2e.FIXTURES
+chromium, browser, demo_town, server, _django_db_helper = e2e.FIXTURES
 
 S = CaseState
 

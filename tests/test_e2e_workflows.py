@@ -32,7 +32,7 @@ from .e2e import DESK, PHONE, browsing, log_in, number
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # The module's fixtures: one Chromium, one demo town and a live server on it (tests/e2e.py).
-browser, demo_town, server, _django_db_helper = e2e.FIXTURES
+chromium, browser, demo_town, server, _django_db_helper = e2e.FIXTURES
 
 DEPARTMENT = "社保所"  # demo_department's department in the demo town
 # How a case gets to where each workflow starts: (move, who makes it, what they give).
