@@ -20,6 +20,7 @@ from governance.scoping import (
 )
 from grids import layers
 from grids.models import PartyMember, Town, Village
+from grids.selectors import roll_up_to_parents
 
 from . import transitions
 from .choices import OPEN_STATES, Move
@@ -140,34 +141,29 @@ def grid_worker_tiles(request, scope, role):
     ]
 
 
+def _board_tile(area, url_name: str) -> Tile:
+    return Tile(
+        _("Public board of %(town)s") % {"town": area.name},
+        "",
+        reverse(url_name, args=[area.code]),
+        "primary",
+        _("the problems reported and how they were solved"),
+        f"board-{area.code}",
+    )
+
+
 @tiles(roles=(ANYONE, MEMBER), order=90)
 def public_tiles(request, scope, role):
     boards = [
-        Tile(
-            _("Public board of %(town)s") % {"town": town.name},
-            "",
-            reverse("board-town", args=[town.code]),
-            "primary",
-            _("the problems reported and how they were solved"),
-            f"board-{town.code}",
-        )
+        _board_tile(town, "board-town")
         for town in Town.objects.filter(deleted_at__isnull=True).order_by("name")[:12]
     ]
     if role == MEMBER:  # a party member's own village's board first
-        boards[:0] = [
-            Tile(
-                _("Public board of %(town)s") % {"town": village.name},
-                "",
-                reverse("board-village", args=[village.code]),
-                "primary",
-                _("the problems reported and how they were solved"),
-                f"board-{village.code}",
-            )
-            for village in Village.objects.filter(
-                pk__in=PartyMember.objects.filter(pk__in=scope.ids("party_member")).values("village_id"),
-                deleted_at__isnull=True,
-            )
-        ]
+        villages = Village.objects.filter(
+            pk__in=PartyMember.objects.filter(pk__in=scope.ids("party_member")).values("village_id"),
+            deleted_at__isnull=True,
+        )
+        boards[:0] = [_board_tile(village, "board-village") for village in villages]
     return [
         Tile(
             _("Follow your case"),
@@ -188,18 +184,12 @@ def _open_cases(user):
 
 
 def open_cases_by_grid(grids, user) -> dict[int, int]:
-    counts: dict[int, int] = {}
-    rows = (
+    return roll_up_to_parents(
         _open_cases(user)
         .filter(Q(grid__in=grids) | Q(grid__parent__in=grids))
         .values_list("grid_id", "grid__parent_id")
         .annotate(n=Count("id"))
     )
-    for grid_id, parent_id, n in rows:
-        for key in (grid_id, parent_id):
-            if key is not None:
-                counts[key] = counts.get(key, 0) + n
-    return counts
 
 
 def open_cases_by_village(villages, user) -> dict[int, int]:

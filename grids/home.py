@@ -9,6 +9,7 @@ from governance.frontend import Tile, nav, tiles
 from governance.scoping import CADRE, GRID_WORKER, OFFICE, SUPERVISOR, restrict
 
 from .models import Grid, Household, Village
+from .selectors import roll_up_to_parents
 
 nav(_("Map"), "grids:map", roles=(OFFICE, SUPERVISOR, CADRE, GRID_WORKER), order=30)
 
@@ -22,17 +23,12 @@ def grid_worker_tiles(request, scope, role):
         .exclude(parent_id__in=reached)
         .order_by("code")
     )
-    counts: dict[int, int] = {}
-    rows = (
+    counts = roll_up_to_parents(
         restrict(Household.objects.filter(grid_id__in=reached), request.user)
         .order_by()
         .values_list("grid_id", "grid__parent_id")
         .annotate(n=Count("id"))
     )
-    for grid_id, parent_id, n in rows:
-        for key in (grid_id, parent_id):
-            if key is not None:
-                counts[key] = counts.get(key, 0) + n
     return [
         Tile(
             _("Households of my grid"),

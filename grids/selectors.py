@@ -32,3 +32,15 @@ def village_at_point(*, lat: float, lng: float) -> Village | None:
         if village.boundary and geo.contains(village.boundary, lng, lat):
             return village
     return None
+
+
+def roll_up_to_parents(rows) -> dict[int, int]:
+    """Counts per grid from ``(grid_id, parent_id, n)`` rows (a grouped query), each
+    second-level grid's count added to its first-level grid's too: what a first-level
+    grid holds includes its sub-grids."""
+    counts: dict[int, int] = {}
+    for grid_id, parent_id, n in rows:
+        for key in (grid_id, parent_id):
+            if key is not None:
+                counts[key] = counts.get(key, 0) + n
+    return counts

@@ -44,7 +44,7 @@ def listed(client, **params) -> list[str]:
     response = client.get("/cases/", params)
     assert response.status_code == 200
     table = response.content.decode().split('id="case-list"', 1)[1].split("</table>", 1)[0]
-    return re.findall(r'href="/cases/\d+/">([0-9A-Z]+)</a>', table)
+    return re.findall(r'href="/cases/\d+/"[^>]*>([0-9A-Z]+)</a>', table)
 
 
 @pytest.fixture
