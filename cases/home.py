@@ -89,7 +89,7 @@ def office_tiles(request, scope, role):
             _("escalated to the town, waiting for a department"),
             "dispatch",
         ),
-        _inbox_tile(request, _("to dispatch, confirm or close")),
+        _inbox_tile(request, _("to dispatch, confirm or cross off")),
         _overdue_tile(request),
         _supervised_tile(request),
     ]
@@ -107,7 +107,7 @@ def supervisor_tiles(request, scope, role):
 @tiles(roles=(CADRE,), order=20)
 def cadre_tiles(request, scope, role):
     return [
-        _inbox_tile(request, _("to claim, solve or escalate, with the working days left")),
+        _inbox_tile(request, _("waiting for your move, with the working days left")),
         _overdue_tile(request),
         Tile(_("Report a problem"), "+", reverse("cases:new"), "primary", "", "report"),
     ]
@@ -115,7 +115,7 @@ def cadre_tiles(request, scope, role):
 
 @tiles(roles=(DEPARTMENT,), order=10)
 def department_tiles(request, scope, role):
-    return [_inbox_tile(request, _("to accept or solve, by their deadlines")), _overdue_tile(request)]
+    return [_inbox_tile(request, _("to take on (接单) or solve, by their deadlines")), _overdue_tile(request)]
 
 
 @tiles(roles=(GRID_WORKER,), order=10)
