@@ -2,7 +2,21 @@ from django.contrib import admin
 
 from governance.admin_base import ReadOnlyAdmin, ScopedModelAdmin
 
-from .models import Amendment, DutySettings, Roster, Shift
+from .models import (
+    Amendment,
+    DutyFlag,
+    DutyLog,
+    DutySettings,
+    ElderlyHelp,
+    Errand,
+    HouseholdVisit,
+    LogAmendment,
+    PatrolFinding,
+    PolicyTalk,
+    Roster,
+    Shift,
+    SpotCheck,
+)
 
 
 class ShiftInline(admin.TabularInline):
@@ -63,3 +77,86 @@ class DutySettingsAdmin(ScopedModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # a town without settings has the default deadline; set it instead
+
+
+class _LogRowInline(admin.TabularInline):
+    """A log's rows, read-only: logs are written on the cadre's today page and through
+    the API, by the services."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class SpotCheckInline(_LogRowInline):
+    model = SpotCheck
+    fields = ["household", "passed", "note"]
+
+
+class VisitInline(_LogRowInline):
+    model = HouseholdVisit
+    fields = ["household", "note"]
+
+
+class TalkInline(_LogRowInline):
+    model = PolicyTalk
+    fields = ["topic", "audience", "people"]
+
+
+class ElderlyInline(_LogRowInline):
+    model = ElderlyHelp
+    fields = ["who", "what"]
+
+
+class FindingInline(_LogRowInline):
+    model = PatrolFinding
+    fields = ["note", "case"]
+
+
+class ErrandInline(_LogRowInline):
+    model = Errand
+    fk_name = "opened_in"
+    fields = ["what", "for_whom", "opened_on", "done_on"]
+
+
+class LogAmendmentInline(_LogRowInline):
+    model = LogAmendment
+    fields = ["item", "correction", "reason", "by", "at"]
+
+
+@admin.register(DutyLog)
+class DutyLogAdmin(ReadOnlyAdmin):
+    """Duty logs, scoped, with their items and amendments."""
+
+    list_display = ["village", "date", "cadre", "state", "check_in_at", "check_out_at", "signed_at"]
+    list_filter = ["state", "date"]
+    search_fields = ["village__name", "village__code"]
+    list_select_related = ["village", "cadre"]
+    date_hierarchy = "date"
+    inlines = [
+        ErrandInline,
+        FindingInline,
+        SpotCheckInline,
+        VisitInline,
+        TalkInline,
+        ElderlyInline,
+        LogAmendmentInline,
+    ]
+
+
+@admin.register(DutyFlag)
+class DutyFlagAdmin(ReadOnlyAdmin):
+    """Flags for the town office; dismissed on the flags page, with a reason."""
+
+    list_display = ["kind", "village", "date", "reason", "created_at", "dismissed_at", "dismissed_by"]
+    list_filter = ["kind", "date"]
+    list_select_related = ["village", "dismissed_by"]
+    date_hierarchy = "date"

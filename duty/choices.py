@@ -18,3 +18,37 @@ class Position(models.TextChoices):
 MAX_TEAM = 9
 #: The default deadline: next month's roster is published by this day of the month before.
 DEFAULT_PUBLISH_BY_DAY = 25
+
+
+class LogState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SIGNED = "signed", _("Signed")
+
+
+class CheckInMethod(models.TextChoices):
+    QR = "qr", _("Office QR code")
+    MANUAL = "manual", _("By hand")
+
+
+class Item(models.IntegerChoices):
+    """The nine duties (九个一), in the order of the town's duty log book."""
+
+    CHECK_IN = 1, _("Office check-in")
+    ERRANDS = 2, _("Matters handled for villagers")
+    PATROL = 3, _("Patrol in and around the village")
+    SPOT_CHECKS = 4, _("Garbage-sorting spot checks")
+    VISITS = 5, _("Households visited")
+    TALKS = 6, _("Policy explained")
+    BOARD = 7, _("Public board kept up")
+    ELDERLY = 8, _("Elderly helped at home")
+    SIGN_OFF = 9, _("The record, signed off")
+
+
+class FlagKind(models.TextChoices):
+    MISSING_LOG = "missing_log", _("No signed duty log")
+
+
+#: A duty day is 8 hours in the village office (DESIGN.md, "Duty").
+DUTY_HOURS = 8
+#: Garbage-sorting spot checks a day: 5 to 15 households (the seed's 每天要抽查5到15户).
+SPOT_CHECKS_MIN, SPOT_CHECKS_MAX = 5, 15

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from grids.models import Town, Village
 
-from .models import Amendment, Roster, Shift, month_end
+from .models import Amendment, DutyFlag, DutyLog, LogAmendment, Roster, Shift, month_end
 
 
 class MonthField(forms.CharField):
@@ -82,3 +82,35 @@ class AmendmentFilter(django_filters.FilterSet):
     class Meta:
         model = Amendment
         fields = ["town", "village", "roster", "month", "date"]
+
+
+class DutyLogFilter(django_filters.FilterSet):
+    town = _town("village__town")
+    village = _village("village")
+    date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("from (date)"))
+    date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte", label=_("to (date)"))
+
+    class Meta:
+        model = DutyLog
+        fields = ["town", "village", "date", "date_after", "date_before", "cadre", "state"]
+
+
+class LogAmendmentFilter(django_filters.FilterSet):
+    town = _town("log__village__town")
+    village = _village("log__village")
+
+    class Meta:
+        model = LogAmendment
+        fields = ["town", "village", "log", "item"]
+
+
+class DutyFlagFilter(django_filters.FilterSet):
+    town = _town("village__town")
+    village = _village("village")
+    date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("from (date)"))
+    date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte", label=_("to (date)"))
+    open = django_filters.BooleanFilter(field_name="dismissed_at", lookup_expr="isnull", label=_("open"))
+
+    class Meta:
+        model = DutyFlag
+        fields = ["town", "village", "kind", "date", "date_after", "date_before", "open"]

@@ -5,9 +5,13 @@ town office, 每月上传镇组织办存档), and later changes are appended as 
 with its reason. The roster's shifts are the people on duty, one row per person and day:
 so that "the same person is never on duty in two villages on the same day" is a unique
 index on (person, date), which the database keeps even when two offices write at once.
+
+Below them, the daily duty log (值班日记) with the nine duties (九个一), its item rows,
+its amendments, the village offices' QR codes and the town office's flags.
 """
 
 import datetime
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.models import GovernedModel
 
-from .choices import DEFAULT_PUBLISH_BY_DAY, Position, RosterState
+from .choices import DEFAULT_PUBLISH_BY_DAY, CheckInMethod, FlagKind, Item, LogState, Position, RosterState
 
 
 def month_end(month: datetime.date) -> datetime.date:
@@ -208,3 +212,376 @@ class Amendment(models.Model):
     def clean(self):
         if not (self.reason or "").strip():
             raise ValidationError({"reason": _("Say why the roster is changed.")})
+
+
+# ---------------------------------------------------------------------------------------
+# The daily duty log (值班日记): the nine duties (九个一) of one village's duty day
+# ---------------------------------------------------------------------------------------
+
+
+def new_office_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class OfficeCode(models.Model):
+    """The secret of a village office's QR code: scanning it (a URL holding the token)
+    checks the cadre on duty in, which says they were in the office. A new token voids
+    a code that was photographed and taken away."""
+
+    village = models.OneToOneField(
+        "grids.Village", on_delete=models.CASCADE, related_name="+", verbose_name=_("village")
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True, default=new_office_token, editable=False)
+    latitude = models.FloatField(_("office latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("office longitude"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("village office code")
+        verbose_name_plural = _("village office codes")
+        ordering = ["village_id"]
+
+    def __str__(self):
+        return str(self.village)
+
+
+class DutyLog(GovernedModel):
+    """One village's duty log of one duty day, filed by the cadre on duty: a draft they
+    fill in through the day, then signed, after which it is locked and corrected only by
+    amendments. The items with several entries (errands, spot checks, visits, talks,
+    elderly helped, patrol findings, photos) are rows of their own below."""
+
+    village = models.ForeignKey(
+        "grids.Village", on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
+    date = models.DateField(_("duty day"))
+    cadre = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("cadre on duty")
+    )
+    shift = models.ForeignKey(
+        Shift,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("roster shift"),
+    )
+    off_roster_reason = models.CharField(
+        _("why someone not on the roster files it"), max_length=200, blank=True
+    )
+    state = models.CharField(_("state"), max_length=16, choices=LogState.choices, default=LogState.DRAFT)
+    # 1. 办公场所扫一扫
+    check_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    check_in_method = models.CharField(
+        _("check-in method"), max_length=8, choices=CheckInMethod.choices, blank=True
+    )
+    check_in_reason = models.CharField(_("why by hand"), max_length=200, blank=True)
+    check_in_latitude = models.FloatField(_("check-in latitude"), null=True, blank=True)
+    check_in_longitude = models.FloatField(_("check-in longitude"), null=True, blank=True)
+    check_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+    # 3. 村庄里外巡一巡
+    patrol_route = models.TextField(_("patrol route"), max_length=1000, blank=True)
+    # 7. 公开栏内整一整 (None: not answered yet)
+    board_updated = models.BooleanField(_("public board updated"), null=True, blank=True)
+    board_note = models.CharField(_("note on the board"), max_length=200, blank=True)
+    # 9. 值班记录记一记
+    summary = models.TextField(_("the day's record"), max_length=2000, blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("duty log")
+        verbose_name_plural = _("duty logs")
+        ordering = ["-date", "village_id"]
+        constraints = [
+            # One log per village and duty day: a unique index, so two phones starting
+            # the day's log at once make one log, not two.
+            models.UniqueConstraint(
+                fields=["village", "date"],
+                condition=Q(deleted_at__isnull=True),
+                name="duty_log_one_per_village_day",
+                violation_error_message=_("This village already has a duty log for this day."),
+            ),
+            models.CheckConstraint(
+                condition=Q(state=LogState.DRAFT) | Q(signed_at__isnull=False),
+                name="duty_log_signed_has_time",
+            ),
+        ]
+        # The town's today board and the missing-log sweep read a day's logs of a town's
+        # villages: (date, village).
+        indexes = [models.Index(fields=["date", "village"], name="duty_log_date_village")]
+
+    def __str__(self):
+        return f"{self.village} {self.date:%Y-%m-%d}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.state == LogState.SIGNED
+
+    @property
+    def hours(self) -> float | None:
+        """Hours served between check-in and check-out (the rule is DUTY_HOURS)."""
+        if self.check_in_at and self.check_out_at:
+            return round((self.check_out_at - self.check_in_at).total_seconds() / 3600, 1)
+        return None
+
+
+class _LogRow(models.Model):
+    """A row of one of the items with several entries; each names its ``log``."""
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+
+
+class Errand(models.Model):
+    """2. 代办事项办一办: a matter handled on a villager's behalf. It belongs to the
+    village from the log it was taken on (``opened_in``) until the log it was done in
+    (``done_in``), and shows in every log of the village in between: an open one carries
+    over from duty day to duty day, so how many days a villager waited is counted."""
+
+    village = models.ForeignKey(
+        "grids.Village", on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
+    opened_in = models.ForeignKey(
+        DutyLog, on_delete=models.CASCADE, related_name="errands_opened", verbose_name=_("taken on")
+    )
+    opened_on = models.DateField(_("taken on"))
+    done_in = models.ForeignKey(
+        DutyLog,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="errands_done",
+        verbose_name=_("done in"),
+    )
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    what = models.CharField(_("what"), max_length=200)
+    for_whom = models.CharField(_("for whom"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("errand")
+        verbose_name_plural = _("errands")
+        ordering = ["opened_on", "id"]
+        # A day's log lists the village's errands open that day: (village, done_on).
+        indexes = [models.Index(fields=["village", "done_on"], name="duty_errand_village_done")]
+
+    def __str__(self):
+        return f"{self.what} ({self.for_whom})"
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_in_id is not None
+
+
+class SpotCheck(_LogRow):
+    """4. 垃圾分类查一查: one household of the village checked, passed or not."""
+
+    log = models.ForeignKey(DutyLog, on_delete=models.CASCADE, related_name="spot_checks")
+    household = models.ForeignKey(
+        "grids.Household", on_delete=models.PROTECT, related_name="+", verbose_name=_("household")
+    )
+    passed = models.BooleanField(_("passed"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta(_LogRow.Meta):
+        verbose_name = _("spot check")
+        verbose_name_plural = _("spot checks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["log", "household"],
+                name="duty_spot_check_once_a_day",
+                violation_error_message=_("This household is already checked today."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.household}: {self.passed}"
+
+
+class HouseholdVisit(_LogRow):
+    """5. 联系农户访一访: a household of the village visited on the duty day."""
+
+    log = models.ForeignKey(DutyLog, on_delete=models.CASCADE, related_name="visits")
+    household = models.ForeignKey(
+        "grids.Household", on_delete=models.PROTECT, related_name="+", verbose_name=_("household")
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta(_LogRow.Meta):
+        verbose_name = _("household visited")
+        verbose_name_plural = _("households visited")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["log", "household"],
+                name="duty_visit_once_a_day",
+                violation_error_message=_("This household is already listed today."),
+            )
+        ]
+
+    def __str__(self):
+        return str(self.household)
+
+
+class PolicyTalk(_LogRow):
+    """6. 政策宣传讲一讲: a policy explained, to whom, to how many."""
+
+    log = models.ForeignKey(DutyLog, on_delete=models.CASCADE, related_name="talks")
+    topic = models.CharField(_("topic"), max_length=200)
+    audience = models.CharField(_("audience"), max_length=200)
+    people = models.PositiveIntegerField(_("how many people"), validators=[MinValueValidator(1)])
+
+    class Meta(_LogRow.Meta):
+        verbose_name = _("policy talk")
+        verbose_name_plural = _("policy talks")
+
+    def __str__(self):
+        return self.topic
+
+
+class ElderlyHelp(_LogRow):
+    """8. 居家养老帮一帮: an elderly person helped at home, and how."""
+
+    log = models.ForeignKey(DutyLog, on_delete=models.CASCADE, related_name="elderly")
+    who = models.CharField(_("who"), max_length=64)
+    what = models.CharField(_("what was done"), max_length=200)
+
+    class Meta(_LogRow.Meta):
+        verbose_name = _("elderly helped")
+        verbose_name_plural = _("elderly helped")
+
+    def __str__(self):
+        return f"{self.who}: {self.what}"
+
+
+class PatrolFinding(_LogRow):
+    """3. 村庄里外巡一巡: something found on patrol; reported as a case in one action
+    (``case``, through the cases app's service)."""
+
+    log = models.ForeignKey(DutyLog, on_delete=models.CASCADE, related_name="findings")
+    note = models.CharField(_("finding"), max_length=500)
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("case"),
+    )
+
+    class Meta(_LogRow.Meta):
+        verbose_name = _("patrol finding")
+        verbose_name_plural = _("patrol findings")
+
+    def __str__(self):
+        return self.note
+
+
+def log_photo_path(instance, filename):
+    return f"duty/{instance.log_id}/{secrets.token_hex(8)}.jpg"
+
+
+class LogPhoto(_LogRow):
+    """A photo on one of the nine items, prepared as cases' photos are (re-encoded,
+    resized, size-limited; the place it was taken kept for the town)."""
+
+    log = models.ForeignKey(DutyLog, on_delete=models.CASCADE, related_name="photos")
+    item = models.PositiveSmallIntegerField(_("item"), choices=Item.choices)
+    file = models.FileField(_("file"), upload_to=log_photo_path)
+
+    class Meta(_LogRow.Meta):
+        verbose_name = _("duty log photo")
+        verbose_name_plural = _("duty log photos")
+
+    def __str__(self):
+        return self.file.name
+
+
+class LogAmendment(models.Model):
+    """A correction to a signed log, append-only: which item, what is corrected, why."""
+
+    log = models.ForeignKey(DutyLog, on_delete=models.PROTECT, related_name="amendments")
+    item = models.PositiveSmallIntegerField(_("item"), choices=Item.choices)
+    correction = models.TextField(_("correction"), max_length=2000)
+    reason = models.CharField(_("reason"), max_length=200)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("duty log amendment")
+        verbose_name_plural = _("duty log amendments")
+        ordering = ["log_id", "at", "id"]
+
+    def __str__(self):
+        return f"{self.log} #{self.item}: {self.reason}"
+
+    def clean(self):
+        errors = {}
+        if not (self.reason or "").strip():
+            errors["reason"] = _("Say why the signed log is corrected.")
+        if not (self.correction or "").strip():
+            errors["correction"] = _("Say what is corrected.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class DutyFlag(models.Model):
+    """Something the town office should look at about a village's duty day: a duty day
+    without a signed log (the missing-log sweep); the "going through the motions" checks
+    add their own kinds. One flag per kind, village and day (a unique key, so two
+    workers running the sweep make one flag). Dismissed with a reason, never deleted."""
+
+    kind = models.CharField(_("kind"), max_length=32, choices=FlagKind.choices)
+    village = models.ForeignKey(
+        "grids.Village", on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
+    date = models.DateField(_("duty day"))
+    log = models.ForeignKey(
+        DutyLog,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="flags",
+        verbose_name=_("duty log"),
+    )
+    reason = models.CharField(_("why"), max_length=300)
+    created_at = models.DateTimeField(_("flagged at"), auto_now_add=True)
+    dismissed_at = models.DateTimeField(_("dismissed at"), null=True, blank=True, editable=False)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("dismissed by"),
+    )
+    dismiss_reason = models.CharField(_("why dismissed"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("duty flag")
+        verbose_name_plural = _("duty flags")
+        ordering = ["-date", "village_id", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "village", "date"], name="duty_flag_one_per_kind_village_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.village} {self.date:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.dismissed_at is None

@@ -10,7 +10,23 @@ services' rule (:mod:`duty.services`); this only says whose rosters they are.
 
 from governance.scoping import CADRE, CLIENT, GRID_WORKER, OFFICE, SUPERVISOR, register
 
-from .models import Amendment, DutySettings, Roster, Shift
+from .models import (
+    Amendment,
+    DutyFlag,
+    DutyLog,
+    DutySettings,
+    ElderlyHelp,
+    Errand,
+    HouseholdVisit,
+    LogAmendment,
+    LogPhoto,
+    OfficeCode,
+    PatrolFinding,
+    PolicyTalk,
+    Roster,
+    Shift,
+    SpotCheck,
+)
 
 ROSTER_READERS = frozenset({OFFICE, SUPERVISOR, CADRE, GRID_WORKER, CLIENT})
 ROSTER_KEEPERS = frozenset({OFFICE, CADRE})
@@ -69,3 +85,42 @@ def deadline_town_ids(user) -> set[int]:
     if scope.is_superuser:
         return set(Town.objects.values_list("id", flat=True))
     return scope.ids("town", [OFFICE])
+
+
+# ---------------------------------------------------------------------------------------
+# Duty logs (DESIGN.md: duty logs — office R and flag, supervisor R, village cadre W own
+# and R own village, grid worker R own grid's, REST client R)
+# ---------------------------------------------------------------------------------------
+
+
+# A log is its village's duty day: a grid worker reaches their grid's village, so they
+# read the logs of the village their grid is in. Which cadre may write which log (the one
+# on duty, or another with a reason) is the services' rule; this says whose village it is.
+LOG_READERS = frozenset({OFFICE, SUPERVISOR, CADRE, GRID_WORKER, CLIENT})
+LOG_WRITERS = frozenset({CADRE})
+_LOG_PATHS = [("village", "village_id"), ("town", "village__town_id")]
+_ROW_PATHS = [("village", "log__village_id"), ("town", "log__village__town_id")]
+
+register(DutyLog, paths=_LOG_PATHS, view=LOG_READERS, change=LOG_WRITERS)
+register(Errand, paths=_LOG_PATHS, view=LOG_READERS, change=LOG_WRITERS)
+for _row in (SpotCheck, HouseholdVisit, PolicyTalk, ElderlyHelp, PatrolFinding, LogPhoto):
+    register(_row, paths=_ROW_PATHS, view=LOG_READERS, change=LOG_WRITERS)
+register(LogAmendment, paths=_ROW_PATHS, view=LOG_READERS, change=LOG_WRITERS)
+# The office code's token is the office's secret: its town office prints it, the
+# village's cadres show it in their office; nobody else reads it.
+register(OfficeCode, paths=_LOG_PATHS, view={OFFICE, CADRE}, change={OFFICE})
+# Flags are for the town office (it dismisses them) and those who oversee it.
+register(DutyFlag, paths=_LOG_PATHS, view={OFFICE, SUPERVISOR, CLIENT}, change={OFFICE})
+
+
+def villages_on_duty_for(user):
+    """The villages whose logs ``user`` may file (the cadres of the village)."""
+    from governance.scoping import CHANGE, resolve_scope, scope_q_paths
+    from grids.models import Village
+
+    scope = resolve_scope(user)
+    villages = Village.objects.filter(deleted_at__isnull=True)
+    if scope.is_superuser:
+        return villages
+    q = scope_q_paths(scope, CHANGE, paths=[("village", "pk")], view=(), change=LOG_WRITERS)
+    return villages.filter(q) if q is not None else villages.none()

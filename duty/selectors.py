@@ -1,4 +1,4 @@
-"""Reads of rosters: the one way out for pages, the API, home tiles and the public page.
+"""Reads of rosters and duty logs: the one way out for pages, the API, home tiles and the public page.
 
 Every read for a signed-in user goes through :func:`governance.scoping.restrict`; the
 public reads give published rosters only, and of them only names and the duty phone.
@@ -9,14 +9,30 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from governance.scoping import VIEW, restrict
 from grids.models import Village
 
-from .choices import DEFAULT_PUBLISH_BY_DAY, Position, RosterState
-from .models import DutySettings, Roster, Shift, add_months, month_days, publish_deadline
+from .choices import DEFAULT_PUBLISH_BY_DAY, SPOT_CHECKS_MIN, Item, LogState, Position, RosterState
+from .models import (
+    DutyFlag,
+    DutyLog,
+    DutySettings,
+    ElderlyHelp,
+    Errand,
+    HouseholdVisit,
+    PatrolFinding,
+    PolicyTalk,
+    Roster,
+    Shift,
+    SpotCheck,
+    add_months,
+    month_days,
+    publish_deadline,
+)
 
 
 def this_month(today: datetime.date | None = None) -> datetime.date:
@@ -159,3 +175,131 @@ def public_roster(village: Village, month: datetime.date) -> Roster | None:
         .select_related("village__town")
         .first()
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Duty logs
+# ---------------------------------------------------------------------------------------
+
+
+def _count(model, **outer):
+    """A correlated count of ``model``'s rows of the outer log (one subquery)."""
+    return Coalesce(
+        Subquery(
+            model.objects.filter(log=OuterRef("pk"))
+            .order_by()
+            .values("log")
+            .annotate(n=Count("pk"))
+            .values("n")[:1]
+        ),
+        0,
+    )
+
+
+def with_progress(queryset: QuerySet[DutyLog]) -> QuerySet[DutyLog]:
+    """Logs with what their nine items need counted in the same query (so a list of logs,
+    the town's today board included, is one query however many villages)."""
+    return queryset.annotate(
+        n_spot_checks=_count(SpotCheck),
+        n_visits=_count(HouseholdVisit),
+        n_talks=_count(PolicyTalk),
+        n_elderly=_count(ElderlyHelp),
+        n_findings=_count(PatrolFinding),
+        has_errands=Exists(Errand.objects.filter(Q(opened_in=OuterRef("pk")) | Q(done_in=OuterRef("pk")))),
+    )
+
+
+def items_done(log: DutyLog) -> dict[int, bool]:
+    """Which of the nine items a log (from :func:`with_progress`) has done."""
+    return {
+        Item.CHECK_IN: log.check_in_at is not None,
+        Item.ERRANDS: bool(log.has_errands),
+        Item.PATROL: bool(log.patrol_route) or log.n_findings > 0,
+        Item.SPOT_CHECKS: log.n_spot_checks >= SPOT_CHECKS_MIN,
+        Item.VISITS: log.n_visits > 0,
+        Item.TALKS: log.n_talks > 0,
+        Item.BOARD: log.board_updated is not None,
+        Item.ELDERLY: log.n_elderly > 0,
+        Item.SIGN_OFF: log.state == LogState.SIGNED,
+    }
+
+
+def progress(log: DutyLog) -> int:
+    return sum(items_done(log).values())
+
+
+def logs_for_user(user, action: str = VIEW) -> QuerySet[DutyLog]:
+    return restrict(DutyLog.objects.select_related("village__town", "cadre"), user, action)
+
+
+def errands_of(log: DutyLog) -> QuerySet[Errand]:
+    """The village's errands that were open on the log's day: taken on that day or
+    carried over from an earlier one, until the day they were done (that day included)."""
+    return (
+        Errand.objects.filter(village_id=log.village_id, opened_on__lte=log.date)
+        .filter(Q(done_on__isnull=True) | Q(done_on__gte=log.date))
+        .order_by("opened_on", "id")
+    )
+
+
+def shift_today(user, today: datetime.date | None = None) -> Shift | None:
+    """The user's shift today on a published roster (with its village), if any."""
+    return (
+        Shift.objects.filter(
+            person=user,
+            date=today or timezone.localdate(),
+            deleted_at__isnull=True,
+            roster__deleted_at__isnull=True,
+            roster__state=RosterState.PUBLISHED,
+        )
+        .select_related("roster__village__town")
+        .order_by("position")
+        .first()
+    )
+
+
+@dataclass
+class BoardRow:
+    village: Village
+    cadre: object
+    log: DutyLog | None
+
+    @property
+    def done(self) -> int:
+        return progress(self.log) if self.log is not None else 0
+
+
+def today_board(user, day: datetime.date | None = None) -> list[BoardRow]:
+    """Each village the user reads with its duty today: who is on duty, when they checked
+    in, how many of the nine items are done. Three queries, however many villages."""
+    day = day or timezone.localdate()
+    villages = list(
+        restrict(Village.objects.select_related("town"), user, VIEW).order_by("town__code", "code")
+    )
+    ids = [v.pk for v in villages]
+    cadres = {
+        s.roster.village_id: s.person
+        for s in Shift.objects.filter(
+            date=day,
+            position=Position.LEAD,
+            deleted_at__isnull=True,
+            roster__deleted_at__isnull=True,
+            roster__state=RosterState.PUBLISHED,
+            roster__village_id__in=ids,
+        ).select_related("person", "roster")
+    }
+    logs = {
+        log.village_id: log for log in with_progress(logs_for_user(user).filter(date=day, village_id__in=ids))
+    }
+    return [BoardRow(v, cadres.get(v.pk), logs.get(v.pk)) for v in villages]
+
+
+def villages_without_log_today(user) -> int:
+    """How many of the user's villages have no duty log begun today."""
+    today = timezone.localdate()
+    begun = logs_for_user(user).filter(date=today).values("village_id")
+    return restrict(Village.objects.all(), user, VIEW).exclude(pk__in=begun).count()
+
+
+def open_flags(user) -> QuerySet[DutyFlag]:
+    return restrict(DutyFlag.objects.filter(dismissed_at__isnull=True), user, VIEW)

@@ -1,5 +1,6 @@
 """Writes to duty rosters: create, set days, fill by rotation, publish, amend, delete;
-and a town's deadline.
+a town's deadline; the daily duty logs (begin, check in and out, the items, sign, amend)
+and the town office's flags (the missing-log sweep, dismissing).
 
 Each write is atomic, locks the roster row (so an edit and a publish of the same roster
 are applied one after the other), checks every rule before it writes anything (a month
@@ -19,7 +20,7 @@ import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -30,10 +31,38 @@ from governance import audit, workdays
 from governance.choices import AuditAction, Role
 from governance.models import User
 from governance.services import ensure_in_scope, governed_delete
-from grids.models import Town, Village
+from grids.models import Household, Town, Village
 
-from .choices import MAX_TEAM, Position, RosterState
-from .models import Amendment, DutySettings, Roster, Shift, month_days, month_end
+from .choices import (
+    MAX_TEAM,
+    SPOT_CHECKS_MAX,
+    SPOT_CHECKS_MIN,
+    CheckInMethod,
+    FlagKind,
+    Item,
+    LogState,
+    Position,
+    RosterState,
+)
+from .models import (
+    Amendment,
+    DutyFlag,
+    DutyLog,
+    DutySettings,
+    ElderlyHelp,
+    Errand,
+    HouseholdVisit,
+    LogAmendment,
+    LogPhoto,
+    OfficeCode,
+    PatrolFinding,
+    PolicyTalk,
+    Roster,
+    Shift,
+    SpotCheck,
+    month_days,
+    month_end,
+)
 
 
 def cadres_of(village_id: int) -> QuerySet[User]:
@@ -515,3 +544,501 @@ def settings_set(*, town: Town, publish_by_day: int, actor) -> DutySettings:
     )
     ensure_in_scope(instance=row, actor=actor)
     return row
+
+
+# ---------------------------------------------------------------------------------------
+# The daily duty log (值班日记)
+#
+# Every write locks the log row, refuses a signed log (corrections are amendments) and a
+# writer other than the log's cadre, validates the whole entry before it writes, writes
+# one audit row on the log naming the item, and re-checks the scope in the transaction.
+# ---------------------------------------------------------------------------------------
+
+
+def duty_shift(village_id: int, day: datetime.date, person_id: int) -> Shift | None:
+    """``person``'s shift in the village that day, on a published roster."""
+    return (
+        Shift.objects.filter(
+            roster__village_id=village_id,
+            roster__state=RosterState.PUBLISHED,
+            roster__deleted_at__isnull=True,
+            deleted_at__isnull=True,
+            date=day,
+            person_id=person_id,
+        )
+        .order_by("position")
+        .first()
+    )
+
+
+def _local(at: datetime.datetime) -> datetime.datetime:
+    return timezone.localtime(at)
+
+
+def _hm(at: datetime.datetime) -> str:
+    return _local(at).strftime("%H:%M")
+
+
+def _log_lock(log: DutyLog) -> DutyLog:
+    return DutyLog.objects.select_for_update().select_related("village").get(pk=log.pk)
+
+
+def _log_writable(log: DutyLog, actor) -> DutyLog:
+    """The log, locked, if ``actor`` may still change it."""
+    log = _log_lock(log)
+    if log.state != LogState.DRAFT:
+        raise ValidationError(
+            {NON_FIELD_ERRORS: _("This log is signed: correct it only with an amendment, with its reason.")},
+            code="signed",
+        )
+    if getattr(actor, "pk", None) != log.cadre_id:
+        raise PermissionDenied(_("Only the cadre who files this log may change it."))
+    return log
+
+
+def _log_record(log: DutyLog, actor, item: int, what: str, data: dict | None = None, before=None) -> None:
+    """One audit row on the log: which item, what was done, the values."""
+    DutyLog.objects.filter(pk=log.pk).update(updated_at=timezone.now())
+    audit.record(
+        action=AuditAction.UPDATE,
+        instance=log,
+        actor=actor,
+        before=before,
+        after=audit.snapshot(log) if before is not None else None,
+        extra={"item": item, what: data or {}},
+    )
+    ensure_in_scope(instance=log, actor=actor)
+
+
+@transaction.atomic
+def log_start(*, village: Village, date: datetime.date, actor, reason: str = "") -> DutyLog:
+    """Begin the village's log of ``date``, filed by ``actor``: the cadre on duty that
+    day on the published roster, or another cadre of the village with ``reason``."""
+    reason = (reason or "").strip()
+    if date > timezone.localdate():
+        raise ValidationError({"date": _("A duty log cannot be begun for a day still to come.")})
+    if not cadres_of(village.pk).filter(pk=getattr(actor, "pk", None)).exists():
+        raise PermissionDenied(
+            _("Only a cadre of %(village)s files its duty log.") % {"village": village.name}
+        )
+    shift = duty_shift(village.pk, date, actor.pk)
+    if shift is None and not reason:
+        raise ValidationError(
+            {
+                "off_roster_reason": _(
+                    "You are not on the duty roster of %(village)s on %(date)s: say why you file its log."
+                )
+                % {"village": village.name, "date": _day(date)}
+            }
+        )
+    log = DutyLog(
+        village=village, date=date, cadre=actor, shift=shift, off_roster_reason="" if shift else reason
+    )
+    log.full_clean()
+    try:
+        with transaction.atomic():
+            log.save()
+    except IntegrityError:  # another phone began it a moment ago
+        raise ValidationError(
+            {"date": _("This village already has a duty log for this day.")}, code="unique"
+        ) from None
+    audit.record(action=AuditAction.CREATE, instance=log, actor=actor, after=audit.snapshot(log))
+    ensure_in_scope(instance=log, actor=actor)
+    return log
+
+
+@transaction.atomic
+def log_check_in(
+    *,
+    log: DutyLog,
+    actor,
+    method: str,
+    reason: str = "",
+    at: datetime.datetime | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> DutyLog:
+    """1. 办公场所扫一扫: arrival in the village office, by its QR code or by hand with a
+    reason."""
+    log = _log_writable(log, actor)
+    now = timezone.now()
+    at = at or now
+    reason = (reason or "").strip()
+    errors: dict[str, list[str]] = {}
+    if log.check_in_at is not None:
+        errors["check_in_at"] = [_("Already checked in at %(time)s.") % {"time": _hm(log.check_in_at)}]
+    if at > now + datetime.timedelta(minutes=1):
+        errors.setdefault("check_in_at", []).append(_("A check-in cannot be in the future."))
+    elif _local(at).date() != log.date:
+        errors.setdefault("check_in_at", []).append(
+            _("The check-in must be on the duty day, %(date)s.") % {"date": _day(log.date)}
+        )
+    if method not in CheckInMethod.values:
+        errors["check_in_method"] = [_("Check in by the office's QR code or by hand.")]
+    if method == CheckInMethod.MANUAL and not reason:
+        errors["check_in_reason"] = [_("Say why you check in by hand, not with the office's QR code.")]
+    if errors:
+        raise ValidationError(errors)
+    before = audit.snapshot(log)
+    log.check_in_at, log.check_in_method = at, method
+    log.check_in_reason = reason if method == CheckInMethod.MANUAL else ""
+    log.check_in_latitude, log.check_in_longitude = latitude, longitude
+    log.full_clean()
+    log.save()
+    _log_record(log, actor, Item.CHECK_IN, "check_in", {"method": method}, before=before)
+    return log
+
+
+@transaction.atomic
+def log_check_in_by_code(
+    *, token: str, actor, latitude: float | None = None, longitude: float | None = None
+) -> DutyLog:
+    """The office's QR code scanned: today's log of its village (begun now if the cadre
+    is on duty today) checked in by QR. An unknown token: ``OfficeCode.DoesNotExist``."""
+    code = OfficeCode.objects.select_related("village").get(token=token)
+    today = timezone.localdate()
+    log = DutyLog.objects.filter(village=code.village, date=today, deleted_at__isnull=True).first()
+    if log is None:
+        log = log_start(village=code.village, date=today, actor=actor)
+    return log_check_in(log=log, actor=actor, method=CheckInMethod.QR, latitude=latitude, longitude=longitude)
+
+
+@transaction.atomic
+def log_check_out(*, log: DutyLog, actor, at: datetime.datetime | None = None) -> DutyLog:
+    """Leaving the office at the end of the duty day: the hours served (the rule is 8)."""
+    log = _log_writable(log, actor)
+    now = timezone.now()
+    at = at or now
+    if log.check_in_at is None:
+        raise ValidationError({"check_out_at": _("Check in first.")})
+    if at > now + datetime.timedelta(minutes=1):
+        raise ValidationError({"check_out_at": _("A check-out cannot be in the future.")})
+    if at <= log.check_in_at:
+        raise ValidationError({"check_out_at": _("The check-out must be after the check-in.")})
+    before = audit.snapshot(log)
+    log.check_out_at = at
+    log.save(update_fields=["check_out_at", "updated_at"])
+    _log_record(log, actor, Item.CHECK_IN, "check_out", {"hours": log.hours}, before=before)
+    return log
+
+
+LOG_FIELDS = {
+    "patrol_route": Item.PATROL,
+    "board_updated": Item.BOARD,
+    "board_note": Item.BOARD,
+    "summary": Item.SIGN_OFF,
+}
+
+
+@transaction.atomic
+def log_update(*, log: DutyLog, actor, data: Mapping) -> DutyLog:
+    """The items kept on the log itself: the patrol route, the public board, the record."""
+    log = _log_writable(log, actor)
+    unknown = set(data) - set(LOG_FIELDS)
+    if unknown:
+        raise ValidationError({k: _("This field cannot be changed here.") for k in sorted(unknown)})
+    before = audit.snapshot(log)
+    for name, value in data.items():
+        setattr(log, name, value.strip() if isinstance(value, str) else value)
+    log.full_clean()
+    log.save()
+    _log_record(log, actor, min(LOG_FIELDS[k] for k in data) if data else 0, "fields", before=before)
+    return log
+
+
+def _add_row(log: DutyLog, actor, item: int, row) -> object:
+    row.full_clean()
+    row.save()
+    _log_record(
+        log, actor, item, "added", {"model": row._meta.model_name, "id": row.pk, "text": str(row)[:200]}
+    )
+    return row
+
+
+def _household_of_village(log: DutyLog, household: Household) -> None:
+    if household is None or household.village_id != log.village_id or household.deleted_at is not None:
+        raise ValidationError(
+            {"household": _("Not a household of %(village)s.") % {"village": log.village.name}}
+        )
+
+
+@transaction.atomic
+def errand_add(*, log: DutyLog, actor, what: str, for_whom: str, done: bool = False) -> Errand:
+    """2. 代办事项办一办: a matter taken on for a villager (done at once, or left open,
+    when it carries over to the village's next logs until it is done)."""
+    log = _log_writable(log, actor)
+    errand = Errand(
+        village=log.village,
+        opened_in=log,
+        opened_on=log.date,
+        what=(what or "").strip(),
+        for_whom=(for_whom or "").strip(),
+        done_in=log if done else None,
+        done_on=log.date if done else None,
+    )
+    return _add_row(log, actor, Item.ERRANDS, errand)
+
+
+@transaction.atomic
+def errand_done(*, log: DutyLog, errand: Errand, actor) -> Errand:
+    """An open errand of the village (taken on today or carried over) done today."""
+    log = _log_writable(log, actor)
+    errand = Errand.objects.select_for_update().get(pk=errand.pk)
+    if errand.village_id != log.village_id or errand.opened_on > log.date:
+        raise ValidationError({"errand": _("This errand is not one of this log's.")})
+    if errand.done_in_id is not None:
+        raise ValidationError({"errand": _("This errand is already done.")})
+    errand.done_in, errand.done_on = log, log.date
+    errand.save(update_fields=["done_in", "done_on"])
+    _log_record(log, actor, Item.ERRANDS, "done", {"errand": errand.pk})
+    return errand
+
+
+@transaction.atomic
+def spot_check_add(*, log: DutyLog, actor, household: Household, passed: bool, note: str = "") -> SpotCheck:
+    """4. 垃圾分类查一查: a household of the village checked (at most 15 a day)."""
+    log = _log_writable(log, actor)
+    _household_of_village(log, household)
+    if SpotCheck.objects.filter(log=log).count() >= SPOT_CHECKS_MAX:
+        raise ValidationError(
+            {"household": _("At most %(n)d households are spot-checked a day.") % {"n": SPOT_CHECKS_MAX}}
+        )
+    if SpotCheck.objects.filter(log=log, household=household).exists():
+        raise ValidationError({"household": _("This household is already checked today.")})
+    row = SpotCheck(log=log, household=household, passed=bool(passed), note=(note or "").strip())
+    return _add_row(log, actor, Item.SPOT_CHECKS, row)
+
+
+@transaction.atomic
+def visit_add(*, log: DutyLog, actor, household: Household, note: str = "") -> HouseholdVisit:
+    """5. 联系农户访一访: a household of the village visited."""
+    log = _log_writable(log, actor)
+    _household_of_village(log, household)
+    if HouseholdVisit.objects.filter(log=log, household=household).exists():
+        raise ValidationError({"household": _("This household is already listed today.")})
+    row = HouseholdVisit(log=log, household=household, note=(note or "").strip())
+    return _add_row(log, actor, Item.VISITS, row)
+
+
+@transaction.atomic
+def talk_add(*, log: DutyLog, actor, topic: str, audience: str, people: int) -> PolicyTalk:
+    """6. 政策宣传讲一讲."""
+    log = _log_writable(log, actor)
+    row = PolicyTalk(log=log, topic=(topic or "").strip(), audience=(audience or "").strip(), people=people)
+    return _add_row(log, actor, Item.TALKS, row)
+
+
+@transaction.atomic
+def elderly_add(*, log: DutyLog, actor, who: str, what: str) -> ElderlyHelp:
+    """8. 居家养老帮一帮."""
+    log = _log_writable(log, actor)
+    row = ElderlyHelp(log=log, who=(who or "").strip(), what=(what or "").strip())
+    return _add_row(log, actor, Item.ELDERLY, row)
+
+
+@transaction.atomic
+def finding_add(*, log: DutyLog, actor, note: str, kind=None) -> PatrolFinding:
+    """3. 村庄里外巡一巡: a finding on patrol; with ``kind`` (a case kind) it is reported
+    as a case at once (:func:`finding_report`)."""
+    log = _log_writable(log, actor)
+    row = _add_row(log, actor, Item.PATROL, PatrolFinding(log=log, note=(note or "").strip()))
+    if kind is not None:
+        row = finding_report(finding=row, kind=kind, actor=actor)
+    return row
+
+
+@transaction.atomic
+def finding_report(*, finding: PatrolFinding, kind, actor) -> PatrolFinding:
+    """A patrol finding becomes a case (source: duty patrol) through the cases service,
+    linked from the finding. Allowed on a signed log too: the case is new work, not a
+    change of the record."""
+    from cases.choices import Source
+    from cases.services import case_report
+
+    finding = PatrolFinding.objects.select_for_update().select_related("log__village").get(pk=finding.pk)
+    if getattr(actor, "pk", None) != finding.log.cadre_id:
+        raise PermissionDenied(_("Only the cadre who files this log may report its findings."))
+    if finding.case_id is not None:
+        raise ValidationError({"finding": _("This finding is already a case.")})
+    case = case_report(
+        actor=actor,
+        data={
+            "village": finding.log.village,
+            "kind": kind,
+            "source": Source.PATROL,
+            "description": finding.note,
+        },
+    )
+    finding.case = case
+    finding.save(update_fields=["case"])
+    _log_record(finding.log, actor, Item.PATROL, "reported", {"finding": finding.pk, "case": case.pk})
+    return finding
+
+
+@transaction.atomic
+def photo_add(*, log: DutyLog, actor, item: int, upload) -> LogPhoto:
+    """A photo on one of the items, prepared as a case's photo is (cases.photos)."""
+    from cases import photos
+
+    stored = photos.prepare(upload)  # before any write
+    log = _log_writable(log, actor)
+    if item not in Item.values:
+        raise ValidationError({"item": _("Choose one of the nine items.")})
+    row = LogPhoto(log=log, item=item)
+    row.file.save(stored.name, stored, save=False)
+    row.save()
+    _log_record(log, actor, item, "photo", {"id": row.pk})
+    return row
+
+
+ROW_MODELS = {
+    "spot_check": (SpotCheck, Item.SPOT_CHECKS),
+    "visit": (HouseholdVisit, Item.VISITS),
+    "talk": (PolicyTalk, Item.TALKS),
+    "elderly": (ElderlyHelp, Item.ELDERLY),
+    "finding": (PatrolFinding, Item.PATROL),
+    "photo": (LogPhoto, Item.CHECK_IN),
+}
+
+
+@transaction.atomic
+def row_remove(*, log: DutyLog, actor, kind: str, row_id: int) -> None:
+    """Take back an entry of a draft (not an errand: it is done or stays open; not a
+    finding reported as a case)."""
+    log = _log_writable(log, actor)
+    model, item = ROW_MODELS[kind]
+    row = model.objects.filter(log=log, pk=row_id).first()
+    if row is None:
+        raise ValidationError({"row": _("No such entry in this log.")})
+    if getattr(row, "case_id", None):
+        raise ValidationError({"row": _("This finding is a case now: it stays.")})
+    text = str(row)[:200]
+    row.delete()
+    _log_record(
+        log, actor, getattr(row, "item", item), "removed", {"model": kind, "id": row_id, "text": text}
+    )
+
+
+def sign_problems(log: DutyLog) -> list[str]:
+    """What keeps the log from being signed, in the rules' words (empty: it may be)."""
+    problems = []
+    if log.check_in_at is None:
+        problems.append(_("Check in at the village office first (by its QR code, or by hand with a reason)."))
+    checks = SpotCheck.objects.filter(log=log).count()
+    if checks < SPOT_CHECKS_MIN:
+        problems.append(
+            _("Spot-check at least %(min)d households' garbage sorting (%(n)d so far).")
+            % {"min": SPOT_CHECKS_MIN, "n": checks}
+        )
+    if SpotCheck.objects.filter(log=log).exclude(household__village_id=log.village_id).exists():
+        problems.append(_("A spot check names a household of another village."))
+    if HouseholdVisit.objects.filter(log=log).exclude(household__village_id=log.village_id).exists():
+        problems.append(_("A visit names a household of another village."))
+    return problems
+
+
+@transaction.atomic
+def log_sign(*, log: DutyLog, actor, now: datetime.datetime | None = None) -> DutyLog:
+    """9. 值班记录记一记: sign the log; from now on it is locked."""
+    log = _log_writable(log, actor)
+    problems = sign_problems(log)
+    if problems:
+        raise ValidationError({NON_FIELD_ERRORS: problems}, code="incomplete")
+    before = audit.snapshot(log)
+    log.state, log.signed_at = LogState.SIGNED, now or timezone.now()
+    log.save(update_fields=["state", "signed_at", "updated_at"])
+    _log_record(log, actor, Item.SIGN_OFF, "signed", before=before)
+    return log
+
+
+@transaction.atomic
+def log_amend(*, log: DutyLog, actor, item: int, correction: str, reason: str) -> LogAmendment:
+    """A correction to a signed log, with its reason, appended (the log stays as signed)."""
+    log = _log_lock(log)
+    if log.state != LogState.SIGNED:
+        raise ValidationError(
+            {NON_FIELD_ERRORS: _("This log is not signed yet: change it directly.")}, code="draft"
+        )
+    if getattr(actor, "pk", None) != log.cadre_id:
+        raise PermissionDenied(_("Only the cadre who files this log may correct it."))
+    amendment = LogAmendment(
+        log=log,
+        item=item,
+        correction=(correction or "").strip(),
+        reason=(reason or "").strip(),
+        by=actor,
+    )
+    amendment.full_clean()
+    amendment.save()
+    _log_record(log, actor, item, "amendment", {"id": amendment.pk, "reason": amendment.reason})
+    return amendment
+
+
+# ---------------------------------------------------------------------------------------
+# Flags for the town office
+# ---------------------------------------------------------------------------------------
+
+
+def flag_missing_logs(*, day: datetime.date) -> int:
+    """Flag each village with someone on duty on ``day`` (a published roster's lead
+    shift) and no signed log of it. Safe to repeat and to run on two workers at once: the
+    flag's unique key (kind, village, day) makes a second insert a no-op
+    (``ignore_conflicts``), never a check-then-insert. Returns the flags made."""
+    on_duty = set(
+        Shift.objects.filter(
+            date=day,
+            position=Position.LEAD,
+            deleted_at__isnull=True,
+            roster__deleted_at__isnull=True,
+            roster__state=RosterState.PUBLISHED,
+            roster__village__deleted_at__isnull=True,
+        ).values_list("roster__village_id", flat=True)
+    )
+    logs = dict(
+        DutyLog.objects.filter(date=day, village_id__in=on_duty, deleted_at__isnull=True).values_list(
+            "village_id", "state"
+        )
+    )
+    ids = dict(
+        DutyLog.objects.filter(date=day, village_id__in=on_duty, deleted_at__isnull=True).values_list(
+            "village_id", "pk"
+        )
+    )
+    missing = sorted(v for v in on_duty if logs.get(v) != LogState.SIGNED)
+    rows = [
+        DutyFlag(
+            kind=FlagKind.MISSING_LOG,
+            village_id=v,
+            date=day,
+            log_id=ids.get(v),
+            reason=(
+                _("The log of %(date)s was begun but not signed.")
+                if v in logs
+                else _("Nobody filed a duty log on %(date)s.")
+            )
+            % {"date": _day(day)},
+        )
+        for v in missing
+    ]
+    before = DutyFlag.objects.filter(kind=FlagKind.MISSING_LOG, date=day).count()
+    DutyFlag.objects.bulk_create(rows, ignore_conflicts=True)
+    return DutyFlag.objects.filter(kind=FlagKind.MISSING_LOG, date=day).count() - before
+
+
+@transaction.atomic
+def flag_dismiss(*, flag: DutyFlag, actor, reason: str) -> DutyFlag:
+    """The town office looked at the flag and dismisses it, saying why."""
+    flag = DutyFlag.objects.select_for_update().get(pk=flag.pk)
+    reason = (reason or "").strip()
+    if flag.dismissed_at is not None:
+        raise ValidationError({NON_FIELD_ERRORS: _("This flag is already dismissed.")})
+    if not reason:
+        raise ValidationError({"dismiss_reason": _("Say why the flag is dismissed.")})
+    before = audit.snapshot(flag)
+    flag.dismissed_at, flag.dismissed_by, flag.dismiss_reason = timezone.now(), actor, reason
+    flag.save(update_fields=["dismissed_at", "dismissed_by", "dismiss_reason"])
+    audit.record(
+        action=AuditAction.UPDATE, instance=flag, actor=actor, before=before, after=audit.snapshot(flag)
+    )
+    ensure_in_scope(instance=flag, actor=actor)
+    return flag

@@ -331,6 +331,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.tasks.calendar_coverage_check",
         "schedule": crontab(minute=0, hour=8),
     },
+    # Every day at 07:00: yesterday's duty days without a signed duty log are flagged to
+    # the town office. Idempotent and safe on two workers (a unique key per village/day).
+    "duty-missing-log-flags": {
+        "task": "duty.tasks.flag_missing_logs",
+        "schedule": crontab(minute=0, hour=7),
+    },
 }
 
 LOGGING = {

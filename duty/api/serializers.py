@@ -9,7 +9,21 @@ from governance.models import User
 from governance.scoping import restrict
 from grids.models import Village
 
-from ..models import Amendment, DutySettings, Roster, Shift
+from ..models import (
+    Amendment,
+    DutyFlag,
+    DutyLog,
+    DutySettings,
+    ElderlyHelp,
+    Errand,
+    HouseholdVisit,
+    LogAmendment,
+    PatrolFinding,
+    PolicyTalk,
+    Roster,
+    Shift,
+    SpotCheck,
+)
 
 
 def cadre_choices(user):
@@ -163,3 +177,166 @@ class DutySettingsSerializer(ScopedModelSerializer):
         model = DutySettings
         fields = ["id", "town", "publish_by_day", "updated_at"]
         read_only_fields = ["updated_at"]
+
+
+# ---------------------------------------------------------------------------------------
+# Duty logs
+# ---------------------------------------------------------------------------------------
+
+
+class ErrandSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Errand
+        fields = ["id", "what", "for_whom", "opened_in", "opened_on", "done_in", "done_on"]
+        read_only_fields = fields
+
+
+class SpotCheckSerializer(serializers.ModelSerializer):
+    household_number = serializers.CharField(source="household.number", read_only=True)
+
+    class Meta:
+        model = SpotCheck
+        fields = ["id", "household", "household_number", "passed", "note"]
+        read_only_fields = fields
+
+
+class VisitSerializer(serializers.ModelSerializer):
+    household_number = serializers.CharField(source="household.number", read_only=True)
+
+    class Meta:
+        model = HouseholdVisit
+        fields = ["id", "household", "household_number", "note"]
+        read_only_fields = fields
+
+
+class TalkSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PolicyTalk
+        fields = ["id", "topic", "audience", "people"]
+        read_only_fields = fields
+
+
+class ElderlySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ElderlyHelp
+        fields = ["id", "who", "what"]
+        read_only_fields = fields
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    case_number = serializers.CharField(source="case.tracking_number", read_only=True, default=None)
+
+    class Meta:
+        model = PatrolFinding
+        fields = ["id", "note", "case", "case_number"]
+        read_only_fields = fields
+
+
+class LogAmendmentSerializer(ScopedModelSerializer):
+    item_display = ChoiceDisplayField(source="item")
+    by_name = serializers.StringRelatedField(source="by")
+    reason = serializers.CharField(max_length=200, allow_blank=True)
+    correction = serializers.CharField(max_length=2000, allow_blank=True)
+
+    class Meta:
+        model = LogAmendment
+        fields = ["id", "log", "item", "item_display", "correction", "reason", "by", "by_name", "at"]
+        read_only_fields = ["by", "at"]
+
+
+class DutyLogSerializer(serializers.ModelSerializer):
+    """A duty log with its nine items; ``items_done`` counts them as the pages do."""
+
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    town = serializers.IntegerField(source="village.town_id", read_only=True)
+    cadre_name = serializers.StringRelatedField(source="cadre")
+    state_display = ChoiceDisplayField(source="state")
+    check_in_method_display = ChoiceDisplayField(source="check_in_method")
+    hours = serializers.FloatField(read_only=True, allow_null=True)
+    items_done = serializers.SerializerMethodField()
+    errands = serializers.SerializerMethodField()
+    findings = FindingSerializer(many=True, read_only=True)
+    spot_checks = SpotCheckSerializer(many=True, read_only=True)
+    visits = VisitSerializer(many=True, read_only=True)
+    talks = TalkSerializer(many=True, read_only=True)
+    elderly = ElderlySerializer(many=True, read_only=True)
+    amendments = LogAmendmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = DutyLog
+        fields = [
+            "id",
+            "town",
+            "village",
+            "village_name",
+            "date",
+            "cadre",
+            "cadre_name",
+            "off_roster_reason",
+            "state",
+            "state_display",
+            "check_in_at",
+            "check_in_method",
+            "check_in_method_display",
+            "check_in_reason",
+            "check_in_latitude",
+            "check_in_longitude",
+            "check_out_at",
+            "hours",
+            "errands",
+            "patrol_route",
+            "findings",
+            "spot_checks",
+            "visits",
+            "talks",
+            "board_updated",
+            "board_note",
+            "elderly",
+            "summary",
+            "signed_at",
+            "items_done",
+            "amendments",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_items_done(self, obj) -> int:
+        from ..selectors import progress
+
+        return progress(obj)
+
+    @extend_schema_field(ErrandSerializer(many=True))
+    def get_errands(self, obj):
+        """The errands taken on or done in this log."""
+        rows = {e.pk: e for e in [*obj.errands_opened.all(), *obj.errands_done.all()]}
+        return ErrandSerializer(sorted(rows.values(), key=lambda e: (e.opened_on, e.pk)), many=True).data
+
+
+class DutyFlagSerializer(serializers.ModelSerializer):
+    village_name = serializers.CharField(source="village.name", read_only=True)
+    kind_display = ChoiceDisplayField(source="kind")
+    dismissed_by_name = serializers.StringRelatedField(source="dismissed_by")
+
+    class Meta:
+        model = DutyFlag
+        fields = [
+            "id",
+            "kind",
+            "kind_display",
+            "village",
+            "village_name",
+            "date",
+            "log",
+            "reason",
+            "created_at",
+            "dismissed_at",
+            "dismissed_by",
+            "dismissed_by_name",
+            "dismiss_reason",
+        ]
+        read_only_fields = fields
+
+
+class DismissSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, allow_blank=True)

@@ -1,4 +1,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
@@ -10,8 +12,26 @@ from governance.api.viewsets import ScopedQuerysetMixin
 from governance.scoping import CHANGE, restrict
 
 from .. import selectors, services
-from ..filters import AmendmentFilter, RosterFilter, ShiftFilter
-from ..models import Amendment, DutySettings, Roster, Shift
+from ..filters import (
+    AmendmentFilter,
+    DutyFlagFilter,
+    DutyLogFilter,
+    LogAmendmentFilter,
+    RosterFilter,
+    ShiftFilter,
+)
+from ..models import (
+    Amendment,
+    DutyFlag,
+    DutyLog,
+    DutySettings,
+    HouseholdVisit,
+    LogAmendment,
+    PatrolFinding,
+    Roster,
+    Shift,
+    SpotCheck,
+)
 from . import serializers as s
 
 
@@ -195,3 +215,86 @@ class DutySettingsViewSet(
             publish_by_day=serializer.validated_data.get("publish_by_day", instance.publish_by_day),
             actor=self.request.user,
         )
+
+
+class DutyLogViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    """Daily duty logs (值班日记) with their nine items and amendments, read-only here:
+    the cadre on duty files them on the today page. Filter by town, village, date range,
+    cadre and state."""
+
+    queryset = DutyLog.objects.select_related("village", "cadre")
+    serializer_class = s.DutyLogSerializer
+    filterset_class = DutyLogFilter
+    ordering_fields = ["date", "signed_at", "check_in_at"]
+
+    def get_queryset(self):
+        return selectors.with_progress(
+            super().get_queryset().order_by("-date", "village_id")
+        ).prefetch_related(
+            "errands_opened",
+            "errands_done",
+            Prefetch("findings", queryset=PatrolFinding.objects.select_related("case").order_by("id")),
+            Prefetch("spot_checks", queryset=SpotCheck.objects.select_related("household").order_by("id")),
+            Prefetch("visits", queryset=HouseholdVisit.objects.select_related("household").order_by("id")),
+            "talks",
+            "elderly",
+            Prefetch("amendments", queryset=LogAmendment.objects.select_related("by").order_by("at", "id")),
+        )
+
+
+class LogAmendmentViewSet(
+    ScopedQuerysetMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Corrections to signed duty logs, append-only, each with its reason; added by the
+    log's cadre."""
+
+    queryset = LogAmendment.objects.select_related("by")
+    serializer_class = s.LogAmendmentSerializer
+    filterset_class = LogAmendmentFilter
+    ordering_fields = ["at"]
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("log_id", "at", "id")
+
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        if self.action == "create":
+            serializer.fields["log"].queryset = restrict(DutyLog.objects.all(), self.request.user, CHANGE)
+        return serializer
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.log_amend(
+            log=data["log"],
+            item=data["item"],
+            correction=data.get("correction", ""),
+            reason=data.get("reason", ""),
+            actor=self.request.user,
+        )
+
+
+class DutyFlagViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
+    """Flags for the town office: duty days without a signed log (by the next morning's
+    sweep). The office dismisses a flag with a reason."""
+
+    queryset = DutyFlag.objects.select_related("village", "dismissed_by")
+    serializer_class = s.DutyFlagSerializer
+    filterset_class = DutyFlagFilter
+    ordering_fields = ["date", "created_at"]
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("-date", "village_id", "kind")
+
+    @extend_schema(request=s.DismissSerializer, responses=s.DutyFlagSerializer)
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, pk=None):
+        """Dismiss the flag, saying why (the town office)."""
+        flag = get_object_or_404(restrict(DutyFlag.objects.all(), request.user, CHANGE), pk=pk)
+        params = s.DismissSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        flag = services.flag_dismiss(flag=flag, actor=request.user, reason=params.validated_data["reason"])
+        return Response(s.DutyFlagSerializer(flag, context=self.get_serializer_context()).data)
