@@ -26,7 +26,7 @@ class LogState(models.TextChoices):
 
 
 class CheckInMethod(models.TextChoices):
-    QR = "qr", _("Office QR code")
+    QR = "qr", _("By the office QR code")
     MANUAL = "manual", _("By hand")
 
 

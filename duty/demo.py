@@ -121,3 +121,136 @@ def _amend_first_village(village: Village | None, cadres: dict, today: datetime.
         reason="家中有事，与同事调班",
         actor=cadres[village.pk],
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Duty logs
+# ---------------------------------------------------------------------------------------
+
+ERRANDS = [
+    ("失地保险材料代交社保局", "潘益水"),
+    ("户籍迁移证明盖章", "徐秋云"),
+    ("孩子入学材料代办", "倪建国"),
+    ("房产置换手续咨询", "潘耿"),
+    ("医保缴费代缴", "黄大妈"),
+]
+TOPICS = [
+    ("垃圾分类新规", "村民"),
+    ("失地保险政策", "适龄村民"),
+    ("防诈骗宣传", "老年人"),
+    ("医保缴费", "农户"),
+]
+ELDERLY = [("独居老人陈奶奶", "代购药品、量血压"), ("倪爷爷", "打扫卫生、陪同聊天"), ("潘奶奶", "代缴水电费")]
+
+
+def _at(day: datetime.date, hour: int, minute: int) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hour, minute)).replace(
+        tzinfo=timezone.get_current_timezone()
+    )
+
+
+@demo.step("duty_logs", after=("duty",))
+def build_duty_logs(run: demo.DemoRun) -> None:
+    """This month's duty logs up to yesterday, filed through the services by the cadre on
+    duty: most complete and signed, a few begun and never signed or never begun (the
+    morning sweep flags them), errands left open and carried over to the next duty day.
+    Each village office gets its QR code. Built once: a day with a log is left alone."""
+    from grids.models import Household
+
+    from .models import DutyFlag, DutyLog, OfficeCode
+
+    town = Town.objects.get(code=town_code(0))
+    today = timezone.localdate()
+    villages = list(Village.objects.filter(town=town, deleted_at__isnull=True).order_by("code"))
+    with transaction.atomic():
+        for index, village in enumerate(villages):
+            if not OfficeCode.objects.filter(village=village).exists():
+                services.office_code_issue(village=village, actor=None)
+            households = list(
+                Household.objects.filter(village=village, deleted_at__isnull=True).order_by("number")
+            )
+            shifts = list(
+                Shift.objects.filter(
+                    roster__village=village,
+                    roster__state=RosterState.PUBLISHED,
+                    roster__deleted_at__isnull=True,
+                    deleted_at__isnull=True,
+                    position="lead",
+                    date__gte=this_month(today),
+                    date__lt=today,
+                )
+                .select_related("person")
+                .order_by("date")
+            )
+            for n, shift in enumerate(shifts):
+                if DutyLog.objects.filter(village=village, date=shift.date, deleted_at__isnull=True).exists():
+                    continue
+                _file_log(village, shift, households, seed=index * 31 + n)
+        for day in Shift.objects.filter(
+            roster__village__town=town, date__gte=this_month(today), date__lt=today
+        ).dates("date", "day"):
+            services.flag_missing_logs(day=day)
+
+    logs = DutyLog.objects.filter(village__town=town, deleted_at__isnull=True)
+    run.count("duty logs", logs.count())
+    run.count("  signed", logs.filter(state="signed").count())
+    run.count("duty flags", DutyFlag.objects.filter(village__town=town).count())
+
+
+def _file_log(village: Village, shift: Shift, households: list, *, seed: int) -> None:
+    """One duty day's log as the cadre on duty fills it in (``seed`` chooses how)."""
+    from .models import Errand
+
+    if seed % 11 == 5:
+        return  # nobody filed it: flagged the next morning
+    cadre, day = shift.person, shift.date
+    log = services.log_start(village=village, date=day, actor=cadre)
+    services.log_check_in(
+        log=log,
+        actor=cadre,
+        method="qr" if seed % 7 else "manual",
+        reason="" if seed % 7 else "二维码被雨淋坏，已报镇组织办补打",
+        at=_at(day, 8, seed % 25),
+    )
+    # the errands carried over from earlier days are done today, most of them
+    for errand in Errand.objects.filter(village=village, done_in__isnull=True, opened_on__lt=day):
+        if (seed + errand.pk) % 3:
+            services.errand_done(log=log, errand=errand, actor=cadre)
+    what, whom = ERRANDS[seed % len(ERRANDS)]
+    services.errand_add(log=log, actor=cadre, what=what, for_whom=whom, done=seed % 4 != 0)
+    services.log_update(
+        log=log,
+        actor=cadre,
+        data={
+            "patrol_route": "村委会—村口—溪边—文化礼堂—村委会",
+            "board_updated": seed % 3 != 0,
+            "board_note": "更新本月值班表和三务公开" if seed % 3 != 0 else "",
+        },
+    )
+    if seed % 6 == 0:
+        services.finding_add(log=log, actor=cadre, note="溪边护栏松动，存在安全隐患")
+    if households:
+        checks = 5 + seed % 4
+        start = (seed * 7) % len(households)
+        chosen = [households[(start + i) % len(households)] for i in range(min(checks, len(households)))]
+        for i, household in enumerate(chosen):
+            passed = (seed + i) % 6 != 0
+            services.spot_check_add(
+                log=log,
+                actor=cadre,
+                household=household,
+                passed=passed,
+                note="" if passed else "厨余垃圾未分开",
+            )
+        services.visit_add(log=log, actor=cadre, household=chosen[0], note="了解家庭情况")
+    topic, audience = TOPICS[seed % len(TOPICS)]
+    services.talk_add(log=log, actor=cadre, topic=topic, audience=audience, people=3 + seed % 12)
+    if seed % 2 == 0:
+        who, what = ELDERLY[seed % len(ELDERLY)]
+        services.elderly_add(log=log, actor=cadre, who=who, what=what)
+    if seed % 13 == 7:
+        return  # begun, never signed: flagged the next morning
+    services.log_check_out(log=log, actor=cadre, at=_at(day, 16 + seed % 2, 30 + seed % 29))
+    services.log_update(log=log, actor=cadre, data={"summary": "九项工作均已落实，村内无异常。"})
+    if len(households) >= 5:
+        services.log_sign(log=log, actor=cadre, now=_at(day, 17, 45))

@@ -10,7 +10,7 @@ from django import forms
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from .choices import MAX_TEAM
+from .choices import MAX_TEAM, Item
 from .services import Day
 
 WEEKDAYS = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
@@ -152,4 +152,141 @@ class CreateForm(forms.Form):
 class DeadlineForm(forms.Form):
     publish_by_day = forms.IntegerField(
         label=_("Next month's roster is due by day"), min_value=1, max_value=31
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# The duty log's forms: one small form per item, each posted with its ``action``
+# ---------------------------------------------------------------------------------------
+
+
+def household_choices(households) -> list[tuple[str, str]]:
+    return [("", "—")] + [(str(h.pk), f"{h.number} {h.head_name}") for h in households]
+
+
+class StartForm(forms.Form):
+    off_roster_reason = forms.CharField(
+        label=_("Why you file the log though not on the roster today"), max_length=200, required=False
+    )
+
+
+class CheckInForm(forms.Form):
+    check_in_reason = forms.CharField(
+        label=_("Why by hand (the QR code is missing, the phone cannot scan …)"), max_length=200
+    )
+    latitude = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-90, max_value=90)
+    longitude = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=-180, max_value=180)
+
+
+class ErrandForm(forms.Form):
+    what = forms.CharField(label=_("What"), max_length=200)
+    for_whom = forms.CharField(label=_("For whom"), max_length=64)
+    done = forms.BooleanField(label=_("Done today"), required=False)
+
+
+class PatrolForm(forms.Form):
+    patrol_route = forms.CharField(
+        label=_("Route"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+class FindingForm(forms.Form):
+    note = forms.CharField(label=_("Finding"), max_length=500)
+    kind = forms.ModelChoiceField(
+        label=_("Report it as a case of kind"),
+        queryset=None,
+        required=False,
+        help_text=_("Leave empty to note it only."),
+    )
+
+    def __init__(self, *args, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].queryset = kinds
+
+
+class ReportFindingForm(forms.Form):
+    finding = forms.IntegerField(widget=forms.HiddenInput)
+    kind = forms.ModelChoiceField(label=_("Case kind"), queryset=None)
+
+    def __init__(self, *args, kinds, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].queryset = kinds
+
+
+class _HouseholdForm(forms.Form):
+    household = forms.ChoiceField(label=_("Household"))
+
+    def __init__(self, *args, households, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.households = {str(h.pk): h for h in households}
+        self.fields["household"].choices = household_choices(households)
+
+    def chosen(self):
+        return self.households[self.cleaned_data["household"]]
+
+
+class SpotCheckForm(_HouseholdForm):
+    passed = forms.TypedChoiceField(
+        label=_("Result"),
+        choices=[("1", _("Passed")), ("0", _("Failed"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+        initial="1",
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class VisitForm(_HouseholdForm):
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class TalkForm(forms.Form):
+    topic = forms.CharField(label=_("Topic"), max_length=200)
+    audience = forms.CharField(label=_("Audience"), max_length=200)
+    people = forms.IntegerField(label=_("How many people"), min_value=1, max_value=10000)
+
+
+class BoardForm(forms.Form):
+    board_updated = forms.TypedChoiceField(
+        label=_("Public board updated today"),
+        choices=[("1", _("Yes")), ("0", _("No"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    board_note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+
+class ElderlyForm(forms.Form):
+    who = forms.CharField(label=_("Who"), max_length=64)
+    what = forms.CharField(label=_("What was done"), max_length=200)
+
+
+class SummaryForm(forms.Form):
+    summary = forms.CharField(
+        label=_("The day's record"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+
+class PhotoForm(forms.Form):
+    item = forms.TypedChoiceField(label=_("Item"), coerce=int, choices=Item.choices)
+    photo = forms.ImageField(label=_("Photo"))
+
+
+class LogAmendForm(forms.Form):
+    item = forms.TypedChoiceField(label=_("Item"), coerce=int, choices=Item.choices)
+    correction = forms.CharField(
+        label=_("Correction"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        error_messages={"required": _("Say why the signed log is corrected.")},
+    )
+
+
+class DismissForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why dismissed"),
+        max_length=200,
+        error_messages={"required": _("Say why the flag is dismissed.")},
     )

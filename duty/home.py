@@ -12,7 +12,10 @@ from governance.scoping import CADRE, GRID_WORKER, OFFICE, SUPERVISOR
 from . import selectors
 from .models import add_months
 
+nav(_("Today's duty"), "duty:today", roles=(CADRE,), order=29)
+nav(_("Duty today"), "duty:board", roles=(OFFICE, SUPERVISOR, GRID_WORKER), order=29)
 nav(_("Duty rosters"), "duty:overview", roles=(OFFICE, SUPERVISOR, CADRE, GRID_WORKER), order=30)
+nav(_("Duty flags"), "duty:flags", roles=(OFFICE, SUPERVISOR), order=31)
 
 
 def _next_month_url() -> str:
@@ -22,7 +25,25 @@ def _next_month_url() -> str:
 @tiles(roles=(OFFICE, SUPERVISOR), order=30)
 def office_tiles(request, scope, role):
     missing = selectors.unpublished_next_month(request.user)
+    no_log = selectors.villages_without_log_today(request.user)
+    flags = selectors.open_flags(request.user).count()
     return [
+        Tile(
+            _("Villages without a duty log today"),
+            no_log,
+            reverse("duty:board"),
+            "warning" if no_log else "success",
+            _("villages where nobody has begun today's duty log"),
+            "duty-logs-missing",
+        ),
+        Tile(
+            _("Duty flags open"),
+            flags,
+            reverse("duty:flags"),
+            "danger" if flags else "success",
+            _("duty days without a signed log, to look at"),
+            "duty-flags-open",
+        ),
         Tile(
             _("Next month's rosters not published"),
             missing,
@@ -30,7 +51,7 @@ def office_tiles(request, scope, role):
             "warning" if missing else "success",
             _("villages without a published duty roster for next month"),
             "rosters-unpublished",
-        )
+        ),
     ]
 
 
@@ -38,8 +59,25 @@ def office_tiles(request, scope, role):
 def cadre_tiles(request, scope, role):
     today = timezone.localdate()
     next_day = selectors.next_duty_day(request.user, today)
+    log = selectors.my_log_today(request.user, today)
+    log_tiles = (
+        [
+            Tile(
+                _("Today's duty log"),
+                f"{selectors.progress(log)}/9" if log else "0/9",
+                reverse("duty:today"),
+                "success" if log and log.is_signed else "warning",
+                _("the nine duties done, signed")
+                if log and log.is_signed
+                else _("the nine duties done so far"),
+                "duty-log-today",
+            )
+        ]
+        if log is not None or next_day == today
+        else []
+    )
     if next_day == today:
-        return [
+        return log_tiles + [
             Tile(
                 _("On duty today"),
                 date_format(today, "n月j日"),

@@ -303,3 +303,14 @@ def villages_without_log_today(user) -> int:
 
 def open_flags(user) -> QuerySet[DutyFlag]:
     return restrict(DutyFlag.objects.filter(dismissed_at__isnull=True), user, VIEW)
+
+
+def my_log_today(user, today: datetime.date | None = None) -> DutyLog | None:
+    """The log the user files today, with its progress (one query)."""
+    return (
+        with_progress(
+            DutyLog.objects.filter(cadre=user, date=today or timezone.localdate(), deleted_at__isnull=True)
+        )
+        .order_by("pk")
+        .first()
+    )

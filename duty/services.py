@@ -62,6 +62,7 @@ from .models import (
     SpotCheck,
     month_days,
     month_end,
+    new_office_token,
 )
 
 
@@ -1042,3 +1043,33 @@ def flag_dismiss(*, flag: DutyFlag, actor, reason: str) -> DutyFlag:
     )
     ensure_in_scope(instance=flag, actor=actor)
     return flag
+
+
+@transaction.atomic
+def office_code_issue(*, village: Village, actor, latitude=None, longitude=None) -> OfficeCode:
+    """The village office's QR code: made, or made anew (voiding the printed one) by the
+    town office."""
+
+    def snap(c):  # the token is the office's secret: never in the trail
+        return {k: v for k, v in audit.snapshot(c).items() if k != "token"} | {"token": "***"}
+
+    code = OfficeCode.objects.select_for_update().filter(village=village).first()
+    created = code is None
+    before = None if created else snap(code)
+    code = code or OfficeCode(village=village)
+    if not created:
+        code.token = new_office_token()
+    if latitude is not None and longitude is not None:
+        code.latitude, code.longitude = latitude, longitude
+    code.full_clean()
+    code.save()
+    audit.record(
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        instance=code,
+        actor=actor,
+        before=before,
+        after=snap(code),
+        extra=None if created else {"token": "renewed"},
+    )
+    ensure_in_scope(instance=code, actor=actor)
+    return code

@@ -7,6 +7,14 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("village/<int:village_id>/", views.roster_open, name="open"),
     path("rosters/<int:pk>/", views.roster_detail, name="roster"),
+    # The daily duty log (值班日记)
+    path("today/", views.today, name="today"),
+    path("logs/<int:pk>/", views.log_detail, name="log"),
+    path("logs/photos/<int:pk>/", views.photo, name="photo"),
+    path("checkin/<str:token>/", views.check_in, name="checkin"),
+    path("board/", views.board, name="board"),
+    path("flags/", views.flags, name="flags"),
+    path("village/<int:village_id>/office-code/", views.office_code, name="office-code"),
     # The public pages: no log-in, published rosters only, names and the duty phone.
     path("public/<str:code>/", views.public, name="public-village"),
     path("public/<str:code>/print/", views.public_print, name="public-village-print"),

@@ -20,7 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.views.generic import RedirectView
 
 from cases.models import Case, CaseAttachment, CaseKind
-from duty.models import Roster
+from duty.models import DutyLog, LogPhoto, Roster
 from governance.models import User
 from grids.models import Grid, Town, Village
 
@@ -122,8 +122,14 @@ class Filler:
         if name == "duty:roster":  # a draft and a published roster, and one that is not there
             drafts = Roster.objects.order_by("state", "pk")
             return [*{r.state: r.pk for r in drafts}.values(), 0]
-        if name == "duty:open":
+        if name in ("duty:open", "duty:office-code"):
             return [self.village.pk, 0]
+        if name == "duty:log":  # a draft and a signed log, and one that is not there
+            logs = DutyLog.objects.order_by("-state", "pk")
+            return [*{log.state: log.pk for log in logs}.values(), 0]
+        if name == "duty:photo":
+            first = LogPhoto.objects.order_by("pk").first()
+            return [first.pk if first else 0]
         if name == "grids:grid":
             return [Grid.objects.order_by("pk").first().pk, 0]
         if param == "number":

@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
                 ('off_roster_reason', models.CharField(blank=True, max_length=200, verbose_name='why someone not on the roster files it')),
                 ('state', models.CharField(choices=[('draft', 'Draft'), ('signed', 'Signed')], default='draft', max_length=16, verbose_name='state')),
                 ('check_in_at', models.DateTimeField(blank=True, null=True, verbose_name='checked in at')),
-                ('check_in_method', models.CharField(blank=True, choices=[('qr', 'Office QR code'), ('manual', 'By hand')], max_length=8, verbose_name='check-in method')),
+                ('check_in_method', models.CharField(blank=True, choices=[('qr', 'By the office QR code'), ('manual', 'By hand')], max_length=8, verbose_name='check-in method')),
                 ('check_in_reason', models.CharField(blank=True, max_length=200, verbose_name='why by hand')),
                 ('check_in_latitude', models.FloatField(blank=True, null=True, verbose_name='check-in latitude')),
                 ('check_in_longitude', models.FloatField(blank=True, null=True, verbose_name='check-in longitude')),
