@@ -29,8 +29,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from .test_browser import browser as chromium  # Debian's Chromium, launched as every browser test does
+
+# What the user should see may take a while to come on a CI machine running two test
+# workers beside PostgreSQL: wait for it up to 15 s rather than Playwright's 5.
+expect.set_options(timeout=15_000)
 
 # A small town (as tests/test_pages_walk.py seeds it): 3 villages, a few grids, three
 # weeks of cases, so that each state has some.

@@ -120,7 +120,10 @@ def move(page, label: str, *, fill: dict | None = None, select: dict | None = No
             form.get_by_label(field).select_option(label=value)
         if photos:
             form.get_by_label("照片").set_input_files(list(photos))
-    button.click()
+    # Every move posts the page and comes back with the next one; wait for it (a photo
+    # is re-encoded on the way, which takes a while on a busy CI machine).
+    with page.expect_navigation(timeout=30_000):
+        button.click()
 
 
 def told(page, *texts: str) -> None:
