@@ -585,3 +585,22 @@ class DutyFlag(models.Model):
     @property
     def is_open(self) -> bool:
         return self.dismissed_at is None
+
+
+class LogSubmission(models.Model):
+    """An entry sent to a log from a phone, by its idempotency key: a phone that lost its
+    connection sends its queue again, and each entry is applied exactly once (the key is
+    unique; it is written in the same transaction as the entry)."""
+
+    log = models.ForeignKey(DutyLog, on_delete=models.CASCADE, related_name="+", verbose_name=_("duty log"))
+    key = models.CharField(_("idempotency key"), max_length=64, unique=True)
+    action = models.CharField(_("action"), max_length=32)
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("duty log submission")
+        verbose_name_plural = _("duty log submissions")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return self.key

@@ -20,6 +20,7 @@ from .models import (
     HouseholdVisit,
     LogAmendment,
     LogPhoto,
+    LogSubmission,
     OfficeCode,
     PatrolFinding,
     PolicyTalk,
@@ -106,6 +107,7 @@ register(Errand, paths=_LOG_PATHS, view=LOG_READERS, change=LOG_WRITERS)
 for _row in (SpotCheck, HouseholdVisit, PolicyTalk, ElderlyHelp, PatrolFinding, LogPhoto):
     register(_row, paths=_ROW_PATHS, view=LOG_READERS, change=LOG_WRITERS)
 register(LogAmendment, paths=_ROW_PATHS, view=LOG_READERS, change=LOG_WRITERS)
+register(LogSubmission, paths=_ROW_PATHS, view=LOG_WRITERS, change=LOG_WRITERS)
 # The office code's token is the office's secret: its town office prints it, the
 # village's cadres show it in their office; nobody else reads it.
 register(OfficeCode, paths=_LOG_PATHS, view={OFFICE, CADRE}, change={OFFICE})

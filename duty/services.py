@@ -17,7 +17,7 @@ endpoint takes the field off the front.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -54,6 +54,7 @@ from .models import (
     HouseholdVisit,
     LogAmendment,
     LogPhoto,
+    LogSubmission,
     OfficeCode,
     PatrolFinding,
     PolicyTalk,
@@ -1073,3 +1074,21 @@ def office_code_issue(*, village: Village, actor, latitude=None, longitude=None)
     )
     ensure_in_scope(instance=code, actor=actor)
     return code
+
+
+def run_once(*, log: DutyLog, key: str, action: str, run: Callable[[], object]) -> tuple[bool, object]:
+    """Apply an entry sent with an idempotency key exactly once: the key is written
+    first, in the same transaction as the entry (a second sending, even at the same
+    moment, meets the unique key and applies nothing); an entry refused by its rules
+    rolls the key back with it, so it can be sent again corrected. Returns (applied,
+    what ``run`` returned)."""
+    key = (key or "").strip()[:64]
+    if not key:
+        return True, run()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                LogSubmission.objects.create(log=log, key=key, action=action[:32])
+        except IntegrityError:
+            return False, None
+        return True, run()

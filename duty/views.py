@@ -512,16 +512,24 @@ def _log_page(request, log: DutyLog, *, shift=None, template="duty/log.html"):
             raise PermissionDenied
         if form is None or form.is_valid():
             try:
-                message = _apply(request, log, action, form)
+                # A phone's queued entry carries an idempotency key: applied once only.
+                applied, message = services.run_once(
+                    log=log,
+                    key=request.POST.get("idem", ""),
+                    action=action,
+                    run=lambda: _apply(request, log, action, form),
+                )
             except ValidationError as exc:
                 if form is None:
                     problems = exc.messages
                 else:
                     _add_errors(form, exc)
             else:
-                messages.success(request, message)
+                messages.success(request, message if applied else _("Already received."))
                 item = ACTION_ITEM.get(action) or _int(request.POST.get("item"))
-                return redirect(f"{request.path}#item-{item}")
+                response = redirect(f"{request.path}#item-{item}")
+                response["X-Duty-Result"] = "saved" if applied else "duplicate"
+                return response
     log = _fresh_log(log.pk)
     done = selectors.items_done(log)
     errands = list(selectors.errands_of(log).select_related("opened_in"))
@@ -552,7 +560,10 @@ def _log_page(request, log: DutyLog, *, shift=None, template="duty/log.html"):
         "spot_min": SPOT_CHECKS_MIN,
         "spot_max": SPOT_CHECKS_MAX,
     }
-    return render(request, template, context)
+    response = render(request, template, context)
+    if action:
+        response["X-Duty-Result"] = "invalid"  # the entry was refused: its errors are shown
+    return response
 
 
 @login_required

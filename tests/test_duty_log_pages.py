@@ -149,3 +149,28 @@ def test_home_tiles(world, cadre):
     assert 'data-tile="duty-log-today"' in page and "0/9" in page
     page = browser(world.users["office"]).get("/").content.decode()
     assert 'data-tile="duty-logs-missing"' in page and 'data-tile="duty-flags-open"' in page
+
+
+def test_an_entry_sent_again_with_its_key_is_applied_once(world, cadre):
+    """The phone's offline queue sends each entry with an idempotency key; sending it
+    again (the answer was lost) records nothing more."""
+    from duty.models import LogSubmission, PolicyTalk
+
+    services.log_start(village=world.village_a1, date=timezone.localdate(), actor=cadre)
+    client = browser(cadre)
+    entry = {"action": "talk", "topic": "防诈骗", "audience": "老年人", "people": "6", "idem": "k-1"}
+    first = client.post("/duty/today/", entry)
+    again = client.post("/duty/today/", entry)
+    assert first["X-Duty-Result"] == "saved" and again["X-Duty-Result"] == "duplicate"
+    assert PolicyTalk.objects.filter(topic="防诈骗").count() == 1
+    # a refused entry leaves its key free, to be sent again corrected
+    refused = client.post("/duty/today/", {**entry, "people": "0", "idem": "k-2"})
+    assert refused["X-Duty-Result"] == "invalid"
+    client.post("/duty/today/", {"action": "checkin", "check_in_reason": "", "idem": "k-3"})
+    assert not LogSubmission.objects.filter(key__in=["k-2", "k-3"]).exists()
+    assert (
+        client.post("/duty/today/", {"action": "checkin", "check_in_reason": "停电", "idem": "k-3"})[
+            "X-Duty-Result"
+        ]
+        == "saved"
+    )

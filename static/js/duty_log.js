@@ -29,3 +29,146 @@
   openTarget();
   window.addEventListener("hashchange", openTarget);
 })();
+
+// Offline: the log's entries are kept on the phone while there is no connection (or a
+// sending fails), shown as waiting, and sent again when the connection returns. Each
+// entry carries an idempotency key ("idem"), which the server applies exactly once, so
+// an entry sent twice (the answer lost on the way back) is not recorded twice.
+// Photos are not queued: they need a connection.
+(function () {
+  "use strict";
+  var box = document.getElementById("log-queue");
+  if (!box || !window.fetch || !window.localStorage) return;
+  var STORE = "duty-log-queue";
+
+  function load() {
+    try {
+      return JSON.parse(localStorage.getItem(STORE)) || [];
+    } catch (e) {
+      return [];
+    }
+  }
+  function save(queue) {
+    localStorage.setItem(STORE, JSON.stringify(queue));
+    show();
+  }
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
+  }
+  function label(form) {
+    var details = form.closest("details");
+    var title = details ? details.querySelector("summary .me-auto") : null;
+    var button = form.querySelector("button");
+    return [title ? title.textContent.trim() : "", button ? button.textContent.trim() : ""]
+      .filter(Boolean)
+      .join(" · ");
+  }
+  function show() {
+    var queue = load();
+    box.textContent = "";
+    if (!queue.length) return;
+    var head = document.createElement("div");
+    head.className = "fw-semibold";
+    head.textContent = box.dataset.waiting.replace("{n}", queue.length);
+    box.appendChild(head);
+    var list = document.createElement("ul");
+    list.className = "mb-0 ps-3";
+    queue.forEach(function (entry) {
+      var li = document.createElement("li");
+      li.textContent = entry.label + " (" + new Date(entry.at).toLocaleTimeString() + ")";
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+  }
+  function send(entry) {
+    var body = new URLSearchParams();
+    entry.fields.forEach(function (pair) {
+      body.append(pair[0], pair[1]);
+    });
+    return fetch(entry.url, { method: "POST", body: body, credentials: "same-origin" });
+  }
+  function enqueue(entry) {
+    var queue = load();
+    queue.push(entry);
+    save(queue);
+  }
+
+  var replaying = false;
+  function replay() {
+    if (replaying || !navigator.onLine || !load().length) return;
+    replaying = true;
+    var sent = 0;
+    var refused = 0;
+    (function next() {
+      var queue = load();
+      if (!queue.length) return done();
+      send(queue[0]).then(
+        function (response) {
+          if (response.status >= 500) return done(); // kept: tried again later
+          if (response.status >= 400 || response.headers.get("X-Duty-Result") === "invalid") refused++;
+          else sent++;
+          queue = load();
+          queue.shift();
+          save(queue);
+          next();
+        },
+        function () {
+          done(); // still no connection: kept
+        }
+      );
+    })();
+    function done() {
+      replaying = false;
+      if (refused) window.alert(box.dataset.refused);
+      if (sent || refused) location.reload();
+    }
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || form.method.toLowerCase() !== "post") return;
+    if (!form.querySelector("input[name=action]") || form.enctype === "multipart/form-data") return;
+    event.preventDefault();
+    var fields = [];
+    new FormData(form).forEach(function (value, name) {
+      if (typeof value === "string") fields.push([name, value]);
+    });
+    fields.push(["idem", newKey()]);
+    var details = form.closest("details");
+    var entry = {
+      url: location.pathname,
+      fields: fields,
+      label: label(form),
+      at: new Date().toISOString(),
+      item: details ? details.id : "",
+    };
+    if (!navigator.onLine) {
+      enqueue(entry);
+      form.reset();
+      return;
+    }
+    send(entry).then(
+      function (response) {
+        if (response.redirected) {
+          if (entry.item) history.replaceState(null, "", "#" + entry.item);
+          location.reload();
+          return;
+        }
+        return response.text().then(function (html) {
+          document.open();
+          document.write(html);
+          document.close();
+        });
+      },
+      function () {
+        enqueue(entry); // the sending failed: kept on the phone
+        form.reset();
+      }
+    );
+  });
+
+  window.addEventListener("online", replay);
+  show();
+  replay();
+})();

@@ -1,0 +1,72 @@
+"""A cadre's duty day on a phone in Chromium, on the demo town, with the network cut
+midway: the entry made offline waits on the phone, is shown as waiting, and is sent once
+the connection returns, recorded exactly once."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from duty.models import DutyLog, PolicyTalk
+from governance.models import User
+
+from . import e2e
+from .e2e import PHONE, browsing, log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The module's fixtures: one Chromium, one demo town and a live server on it (tests/e2e.py).
+chromium, browser, demo_town, server, _django_db_helper = e2e.FIXTURES
+
+
+def section(page, n: int):
+    """Item ``n``'s section of the log, opened."""
+    item = page.locator(f"#item-{n}")
+    if item.get_attribute("open") is None:
+        item.locator("summary").click()
+    return item
+
+
+def test_a_cadre_files_the_duty_day_on_a_phone_with_the_network_cut_midway(browser, server):
+    cadre = User.objects.get(username="demo_cadre")
+    with browsing(browser, PHONE, mobile=True) as page:
+        page.on("dialog", lambda dialog: dialog.accept())
+        log_in(page, server, "demo_cadre")
+        page.goto(f"{server}/duty/today/")
+        start = page.locator("#start-form")
+        if start.count():
+            reason = start.locator("input[name=off_roster_reason]")
+            if reason.count():
+                reason.fill("与值班干部调班")
+            with page.expect_navigation():
+                start.get_by_role("button").click()
+        expect(page.locator("[data-progress]")).to_have_text("0/9")
+
+        form = section(page, 1).locator("#checkin-form")
+        form.locator("input[name=check_in_reason]").fill("二维码被雨淋坏")
+        form.get_by_role("button").click()
+        expect(page.locator("[data-progress]")).to_have_text("1/9")
+
+        # the village has no signal: the talk is kept on the phone and shown as waiting
+        page.context.set_offline(True)
+        talk = section(page, 6)
+        talk.locator("input[name=topic]").fill("防范电信诈骗")
+        talk.locator("input[name=audience]").fill("村里老人")
+        talk.locator("input[name=people]").fill("12")
+        talk.get_by_role("button", name="添加宣讲").click()
+        expect(page.locator("#log-queue")).to_contain_text("1 条记录暂存在本手机上")
+        assert not PolicyTalk.objects.filter(topic="防范电信诈骗").exists()
+
+        # the connection returns: it is sent, once, and the page shows it
+        page.context.set_offline(False)
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+        expect(section(page, 6)).to_contain_text("防范电信诈骗", timeout=15_000)
+        expect(page.locator("#log-queue")).to_be_empty()
+        assert PolicyTalk.objects.filter(topic="防范电信诈骗").count() == 1
+
+        # signing too early is refused with the rule's message
+        page.locator("#item-9 #sign-form").evaluate("f => f.closest('details').open = true")
+        page.locator("#sign-form button").click()
+        expect(page.locator("#log-problems")).to_contain_text("垃圾分类每天至少抽查 5 户")
+    log = DutyLog.objects.get(cadre=cadre, date=timezone.localdate())
+    assert log.state == "draft" and log.check_in_reason == "二维码被雨淋坏"
