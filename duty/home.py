@@ -33,7 +33,7 @@ def office_tiles(request, scope, role):
             no_log,
             reverse("duty:board"),
             "warning" if no_log else "success",
-            _("villages where nobody has begun today's duty log"),
+            _("villages with someone on duty today and no duty log begun"),
             "duty-logs-missing",
         ),
         Tile(
@@ -87,10 +87,10 @@ def cadre_tiles(request, scope, role):
                 "on-duty",
             )
         ]
-    return [
+    return log_tiles + [
         Tile(
             _("Not on duty today"),
-            date_format(next_day, "n月j日") if next_day else "—",
+            date_format(next_day, "n/j") if next_day else "—",
             reverse("duty:overview"),
             "secondary",
             _("next duty day: %(date)s") % {"date": date_format(next_day, "Y-m-d l")}

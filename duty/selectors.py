@@ -295,10 +295,18 @@ def today_board(user, day: datetime.date | None = None) -> list[BoardRow]:
 
 
 def villages_without_log_today(user) -> int:
-    """How many of the user's villages have no duty log begun today."""
+    """How many of the user's villages with someone on duty today (a published roster's
+    cadre on duty) have no duty log begun today."""
     today = timezone.localdate()
     begun = logs_for_user(user).filter(date=today).values("village_id")
-    return restrict(Village.objects.all(), user, VIEW).exclude(pk__in=begun).count()
+    on_duty = Shift.objects.filter(
+        date=today,
+        position=Position.LEAD,
+        deleted_at__isnull=True,
+        roster__deleted_at__isnull=True,
+        roster__state=RosterState.PUBLISHED,
+    ).values("roster__village_id")
+    return restrict(Village.objects.filter(pk__in=on_duty), user, VIEW).exclude(pk__in=begun).count()
 
 
 def open_flags(user) -> QuerySet[DutyFlag]:

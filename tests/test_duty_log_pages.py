@@ -144,11 +144,16 @@ def test_the_office_dismisses_a_flag_on_the_flags_page(world):
 
 
 def test_home_tiles(world, cadre):
+    from duty.selectors import villages_without_log_today
+
+    # A1 has its cadre on duty today and no log; A2 has nobody on the roster
+    assert villages_without_log_today(world.users["office"]) == 1
     services.log_start(village=world.village_a1, date=timezone.localdate(), actor=cadre)
     page = browser(cadre).get("/").content.decode()
     assert 'data-tile="duty-log-today"' in page and "0/9" in page
     page = browser(world.users["office"]).get("/").content.decode()
     assert 'data-tile="duty-logs-missing"' in page and 'data-tile="duty-flags-open"' in page
+    assert villages_without_log_today(world.users["office"]) == 0
 
 
 def test_an_entry_sent_again_with_its_key_is_applied_once(world, cadre):
