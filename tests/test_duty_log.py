@@ -260,3 +260,70 @@ def test_a_flag_is_dismissed_with_a_reason_by_the_office(world, people, today):
 def test_errands_keep_their_village(world, log, people):
     errand = services.errand_add(log=log, actor=people["cadre"], what="户籍迁移", for_whom="潘耿")
     assert Errand.objects.get(pk=errand.pk).village == world.village_a1
+
+
+def _race(target, args_list):
+    """Run ``target`` in two threads that start their transactions together."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(len(args_list))
+    outcomes = []
+
+    def run(*args):
+        try:
+            with transaction.atomic():
+                DutyLog.objects.filter(pk=-1).exists()
+                barrier.wait(timeout=10)
+                outcomes.append(target(*args))
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test reads
+            outcomes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=args) for args in args_list]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_running_the_missing_log_sweep_at_once_make_one_flag_each(world, people, today):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers; running the sweep twice is tested above")
+    on_duty(world.village_a1, people["cadre"], [today], people["office"])
+    on_duty(world.village_b1, people["b1"], [today], world.users["office_b"])
+    outcomes = _race(lambda: services.flag_missing_logs(day=today), [(), ()])
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert DutyFlag.objects.filter(kind=FlagKind.MISSING_LOG, date=today).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_entry_sent_twice_at_once_with_one_key_is_applied_once(world, people, today):
+    from django.db import connection
+
+    from duty.models import PolicyTalk
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers; a second sending is tested on the pages")
+    on_duty(world.village_a1, people["cadre"], [today], people["office"])
+    log = services.log_start(village=world.village_a1, date=today, actor=people["cadre"])
+
+    def send():
+        return services.run_once(
+            log=log,
+            key="same-key",
+            action="talk",
+            run=lambda: services.talk_add(
+                log=log, actor=people["cadre"], topic="医保", audience="村民", people=5
+            ),
+        )[0]
+
+    outcomes = _race(send, [(), ()])
+    assert sorted(map(str, outcomes)) == ["False", "True"], outcomes
+    assert PolicyTalk.objects.filter(log=log).count() == 1
