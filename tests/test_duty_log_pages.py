@@ -179,3 +179,34 @@ def test_an_entry_sent_again_with_its_key_is_applied_once(world, cadre):
         ]
         == "saved"
     )
+
+
+def test_a_photo_on_an_item_is_prepared_as_cases_photos_are_and_scoped(world, cadre):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from duty.models import LogPhoto
+
+    services.log_start(village=world.village_a1, date=timezone.localdate(), actor=cadre)
+    out = io.BytesIO()
+    Image.new("RGB", (3000, 1000), (90, 140, 60)).save(out, "PNG")
+    client = browser(cadre)
+    sent = client.post(
+        "/duty/today/",
+        {
+            "action": "photo",
+            "item": "3",
+            "photo": SimpleUploadedFile("巡查.png", out.getvalue(), "image/png"),
+        },
+    )
+    assert sent.status_code == 302
+    photo = LogPhoto.objects.get()
+    assert photo.item == 3 and photo.file.name.endswith(".jpg")
+    assert max(Image.open(photo.file).size) <= 2048  # re-encoded and resized (cases.photos)
+    assert browser(world.users["office"]).get(f"/duty/logs/photos/{photo.pk}/").status_code == 200
+    assert browser(world.users["office_b"]).get(f"/duty/logs/photos/{photo.pk}/").status_code == 404
+    fake = SimpleUploadedFile("x.jpg", b"<svg onload=alert(1)>", "image/jpeg")
+    refused = client.post("/duty/today/", {"action": "photo", "item": "3", "photo": fake})
+    assert refused.status_code == 200 and LogPhoto.objects.count() == 1
