@@ -253,4 +253,4 @@ def _file_log(village: Village, shift: Shift, households: list, *, seed: int) ->
     services.log_check_out(log=log, actor=cadre, at=_at(day, 16 + seed % 2, 30 + seed % 29))
     services.log_update(log=log, actor=cadre, data={"summary": "九项工作均已落实，村内无异常。"})
     if len(households) >= 5:
-        services.log_sign(log=log, actor=cadre, now=_at(day, 17, 45))
+        services.log_sign(log=log, actor=cadre, now=_at(day, 18, seed % 20))
