@@ -24,6 +24,10 @@ from governance.models import GovernedModel
 
 from .choices import DEFAULT_PUBLISH_BY_DAY, CheckInMethod, FlagKind, Item, LogState, Position, RosterState
 
+# The months a roster may be kept for: the platform's years, not whatever a date can hold
+# (a month's end past 9999-12 cannot be counted).
+FIRST_ROSTER_YEAR, LAST_ROSTER_YEAR = 2000, 2099
+
 
 def month_end(month: datetime.date) -> datetime.date:
     """The last day of the month that ``month`` (any day of it) is in."""
@@ -135,6 +139,13 @@ class Roster(GovernedModel):
     def clean(self):
         if self.month and self.month.day != 1:
             self.month = self.month.replace(day=1)
+        if self.month and not FIRST_ROSTER_YEAR <= self.month.year <= LAST_ROSTER_YEAR:
+            raise ValidationError(
+                {
+                    "month": _("A roster's month must lie between %(first)s and %(last)s.")
+                    % {"first": FIRST_ROSTER_YEAR, "last": LAST_ROSTER_YEAR}
+                }
+            )
 
 
 class Shift(GovernedModel):

@@ -94,10 +94,11 @@ def deadline_town_ids(user) -> set[int]:
 # ---------------------------------------------------------------------------------------
 
 
-# A log is its village's duty day: a grid worker reaches their grid's village, so they
-# read the logs of the village their grid is in. Which cadre may write which log (the one
-# on duty, or another with a reason) is the services' rule; this says whose village it is.
-LOG_READERS = frozenset({OFFICE, SUPERVISOR, CADRE, GRID_WORKER, CLIENT})
+# A log is its village's duty day. Grid workers do not read them: a log names households
+# of the whole village (spot checks, visits), and a grid worker sees their own grid's
+# only. Which cadre may write which log (the one on duty, or another with a reason) is
+# the services' rule; this says whose village it is.
+LOG_READERS = frozenset({OFFICE, SUPERVISOR, CADRE, CLIENT})
 LOG_WRITERS = frozenset({CADRE})
 _LOG_PATHS = [("village", "village_id"), ("town", "village__town_id")]
 _ROW_PATHS = [("village", "log__village_id"), ("town", "log__village__town_id")]
@@ -108,9 +109,10 @@ for _row in (SpotCheck, HouseholdVisit, PolicyTalk, ElderlyHelp, PatrolFinding, 
     register(_row, paths=_ROW_PATHS, view=LOG_READERS, change=LOG_WRITERS)
 register(LogAmendment, paths=_ROW_PATHS, view=LOG_READERS, change=LOG_WRITERS)
 register(LogSubmission, paths=_ROW_PATHS, view=LOG_WRITERS, change=LOG_WRITERS)
-# The office code's token is the office's secret: its town office prints it, the
-# village's cadres show it in their office; nobody else reads it.
-register(OfficeCode, paths=_LOG_PATHS, view={OFFICE, CADRE}, change={OFFICE})
+# The office code's token is the office's secret: its town office prints it and posts it
+# in the village office; nobody else reads it (a cadre holding the image could check in
+# from anywhere).
+register(OfficeCode, paths=_LOG_PATHS, view={OFFICE}, change={OFFICE})
 # Flags are for the town office (it dismisses them) and those who oversee it.
 register(DutyFlag, paths=_LOG_PATHS, view={OFFICE, SUPERVISOR, CLIENT}, change={OFFICE})
 

@@ -18,6 +18,8 @@ from grids.models import Village
 
 from .choices import DEFAULT_PUBLISH_BY_DAY, SPOT_CHECKS_MIN, Item, LogState, Position, RosterState
 from .models import (
+    FIRST_ROSTER_YEAR,
+    LAST_ROSTER_YEAR,
     DutyFlag,
     DutyLog,
     DutySettings,
@@ -43,9 +45,10 @@ def parse_month(value: str | None, default: datetime.date) -> datetime.date:
     """``2026-10`` (or a whole date) → the month's first day; anything else: ``default``."""
     try:
         year, month = str(value or "").split("-")[:2]
-        return datetime.date(int(year), int(month), 1)
+        first = datetime.date(int(year), int(month), 1)
     except (TypeError, ValueError, OverflowError):
         return default
+    return first if FIRST_ROSTER_YEAR <= first.year <= LAST_ROSTER_YEAR else default
 
 
 def live_shifts() -> QuerySet[Shift]:

@@ -394,7 +394,7 @@ def _apply(request, log: DutyLog, action: str, form) -> str:
         )
         return _("The errand is recorded.")
     if action == "errand_done":
-        errand = get_object_or_404(selectors.errands_of(log), pk=request.POST.get("errand") or 0)
+        errand = get_object_or_404(selectors.errands_of(log), pk=_int(request.POST.get("errand")))
         services.errand_done(log=log, errand=errand, actor=user)
         return _("The errand is done.")
     if action == "patrol":
@@ -677,7 +677,7 @@ def flags(request):
     form, failed = DismissForm(request.POST or None), None
     if request.method == "POST":
         flag = get_object_or_404(
-            restrict(DutyFlag.objects.all(), request.user, CHANGE), pk=request.POST.get("flag") or 0
+            restrict(DutyFlag.objects.all(), request.user, CHANGE), pk=_int(request.POST.get("flag"))
         )
         failed = flag.pk
         if form.is_valid():

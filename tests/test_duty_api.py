@@ -245,3 +245,12 @@ def test_the_roster_list_runs_a_constant_number_of_queries(
         services.roster_fill(roster=r, people=[rosters["a2"]], actor=None)
     with django_assert_max_num_queries(12):
         assert client.get("/api/v1/duty/rosters/").status_code == 200
+
+
+def test_a_roster_for_a_month_past_the_platforms_years_is_refused(world, as_user):
+    response = as_user(world.users["office"]).post(
+        "/api/v1/duty/rosters/",
+        {"village": world.village_a1.pk, "month": "9999-12-01", "duty_phone": "0579-87130000"},
+        format="json",
+    )
+    assert response.status_code == 400 and "month" in response.json()

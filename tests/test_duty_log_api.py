@@ -40,7 +40,7 @@ def logs(world):
         ("office", True),
         ("supervisor", True),
         ("cadre", True),
-        ("grid_worker", True),
+        ("grid_worker", False),  # a log names households beyond their grid
         ("client", True),
         ("department", False),
         ("party_member", False),

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from duty import services
 from duty.choices import FlagKind, LogState
-from duty.models import DutyFlag, DutyLog, OfficeCode, SpotCheck
+from duty.models import DutyFlag, DutyLog, OfficeCode, Roster, SpotCheck
 from governance.choices import Role
 
 from . import factories as f
@@ -90,6 +90,8 @@ def test_the_office_qr_code_checks_the_cadre_in(world, cadre):
     code = OfficeCode.objects.get(village=world.village_a1)
     assert "<svg" in office.get(f"/duty/village/{world.village_a1.pk}/office-code/").content.decode()
     client = browser(cadre)
+    # the code hangs in the office: the cadre cannot open it on their own phone
+    assert client.get(f"/duty/village/{world.village_a1.pk}/office-code/").status_code == 404
     assert client.get(f"/duty/checkin/{code.token}/").status_code == 200
     assert (
         client.post(f"/duty/checkin/{code.token}/", {"latitude": "29.1", "longitude": "120.1"}).status_code
@@ -210,3 +212,17 @@ def test_a_photo_on_an_item_is_prepared_as_cases_photos_are_and_scoped(world, ca
     fake = SimpleUploadedFile("x.jpg", b"<svg onload=alert(1)>", "image/jpeg")
     refused = client.post("/duty/today/", {"action": "photo", "item": "3", "photo": fake})
     assert refused.status_code == 200 and LogPhoto.objects.count() == 1
+
+
+def test_malformed_ids_and_months_answer_without_a_server_error(world, cadre):
+    office = browser(world.users["office"])
+    assert office.post("/duty/flags/", {"flag": "abc", "reason": "x"}).status_code == 404
+    assert office.get("/duty/?month=9999-12").status_code == 200
+    assert office.get("/duty/?month=0001-01").status_code == 200
+    assert browser(cadre).post("/duty/today/", {"action": "errand_done", "errand": "abc"}).status_code in (
+        302,
+        404,
+    )
+    response = office.post(f"/duty/village/{world.village_a1.pk}/?month=9999-12")
+    assert response.status_code < 500
+    assert not Roster.objects.filter(month__year=9999).exists()
