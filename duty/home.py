@@ -13,7 +13,7 @@ from . import selectors
 from .models import add_months
 
 nav(_("Today's duty"), "duty:today", roles=(CADRE,), order=29)
-nav(_("Duty today"), "duty:board", roles=(OFFICE, SUPERVISOR, GRID_WORKER), order=29)
+nav(_("Duty today"), "duty:board", roles=(OFFICE, SUPERVISOR), order=29)
 nav(_("Duty rosters"), "duty:overview", roles=(OFFICE, SUPERVISOR, CADRE, GRID_WORKER), order=30)
 nav(_("Duty flags"), "duty:flags", roles=(OFFICE, SUPERVISOR), order=31)
 
