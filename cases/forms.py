@@ -92,9 +92,6 @@ class ReportForm(forms.ModelForm):
             if len(only) == 1:
                 self.fields[name].initial = only[0]
 
-    def first_fields(self):
-        return [self[name] for name in self.FIRST]
-
     def more_fields(self):
         return [f for f in self.visible_fields() if f.name not in self.FIRST]
 

@@ -120,7 +120,7 @@ def department_tiles(request, scope, role):
 
 @tiles(roles=(GRID_WORKER,), order=10)
 def grid_worker_tiles(request, scope, role):
-    mine = Case.objects.filter(reported_by=request.user, deleted_at__isnull=True)
+    mine = _visible(request).filter(reported_by=request.user)
     return [
         Tile(
             _("Report a problem"),

@@ -25,7 +25,7 @@ from .choices import CaseState, Move
 from .models import Case
 from .page_filters import PAGE_SIZE, CasePageFilter
 from .policies import report_q
-from .selectors import BOARD_CLOSED_DAYS, board_cases, board_page, holder_name, short
+from .selectors import BOARD_CLOSED_DAYS, STATE_TONES, board_cases, board_page, holder_name, short
 from .transitions import moves_q
 
 TABS = {
@@ -48,18 +48,6 @@ FILTER_PARAMS = (
     "from",
     "to",
 )
-# Bootstrap's colour of each state's badge: blue waits, yellow is at the town, green is done.
-STATE_TONES = {
-    CaseState.REGISTERED: "primary",
-    CaseState.CLAIMED: "info",
-    CaseState.ESCALATED: "warning",
-    CaseState.ASSIGNED: "warning",
-    CaseState.ACCEPTED: "info",
-    CaseState.SOLVED: "success",
-    CaseState.CONFIRMED: "success",
-    CaseState.CLOSED: "secondary",
-    CaseState.REJECTED: "dark",
-}
 # The printed notice lists at most this many cases (the newest); it says so when cut.
 NOTICE_MAX_ROWS = 300
 

@@ -19,6 +19,20 @@ from .choices import OPEN_STATES, CaseState, Level, Move
 from .models import Case, CasePeriod, Rating
 
 BOARD_CLOSED_DAYS = 30
+
+# The colour of a state's badge on every page (Bootstrap's): waiting grey, worked in the
+# village blue, at the town amber, solved green, closed dark.
+STATE_TONES = {
+    CaseState.REGISTERED: "secondary",
+    CaseState.CLAIMED: "primary",
+    CaseState.ESCALATED: "warning",
+    CaseState.ASSIGNED: "warning",
+    CaseState.ACCEPTED: "warning",
+    CaseState.SOLVED: "success",
+    CaseState.CONFIRMED: "success",
+    CaseState.CLOSED: "dark",
+    CaseState.REJECTED: "secondary",
+}
 BOARD_PAGE_SIZE = 50
 SHORT_DESCRIPTION = 60
 

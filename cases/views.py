@@ -22,11 +22,18 @@ from grids.models import Village
 from grids.selectors import grid_at_point, village_at_point
 
 from . import photos, services
-from .choices import CaseState, Move
+from .choices import Move
 from .forms import MoveForm, RateForm, ReportForm
 from .models import Case, CaseAttachment, rating_code, rating_code_matches
 from .policies import report_q
-from .selectors import awaits_rating, board_cases, case_by_tracking_number, holder_name, public_events
+from .selectors import (
+    STATE_TONES,
+    awaits_rating,
+    board_cases,
+    case_by_tracking_number,
+    holder_name,
+    public_events,
+)
 from .transitions import allowed_moves, can_be_rated
 
 
@@ -36,19 +43,6 @@ def add_errors(form, exc: ValidationError) -> None:
         form.add_error(field if field in form.fields else None, errors)
 
 
-# The state's badge colour: waiting (grey), being worked (blue), at the town (amber),
-# solved (green), finished (dark).
-STATE_TONES = {
-    CaseState.REGISTERED: "secondary",
-    CaseState.CLAIMED: "primary",
-    CaseState.ESCALATED: "warning",
-    CaseState.ASSIGNED: "warning",
-    CaseState.ACCEPTED: "warning",
-    CaseState.SOLVED: "success",
-    CaseState.CONFIRMED: "success",
-    CaseState.CLOSED: "dark",
-    CaseState.REJECTED: "secondary",
-}
 # The session key of the receipt shown once on the page of the case just reported.
 RECEIPT = "cases:receipt"
 
@@ -309,8 +303,12 @@ def photo(request, pk: int):
     )
     # Stored before photos were re-encoded, a file may be anything: never shown inline.
     is_photo = attachment.file.name.endswith(".jpg")
+    try:
+        body = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("No such photo.")) from None
     return FileResponse(
-        attachment.file.open("rb"),
+        body,
         content_type="image/jpeg" if is_photo else "application/octet-stream",
         as_attachment=not is_photo,
     )

@@ -34,11 +34,10 @@ class NavItem:
     url_name: str
     roles: frozenset[str]  # who sees it; ANYONE: the public too
     order: int = 50
-    kwargs: tuple[tuple[str, object], ...] = ()
 
     @property
     def url(self) -> str:
-        return reverse(self.url_name, kwargs=dict(self.kwargs))
+        return reverse(self.url_name)
 
 
 @dataclass(frozen=True)

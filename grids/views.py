@@ -27,6 +27,7 @@ from governance.scoping import GRID_WORKER, VIEW, can, can_see_personal, restric
 from . import layers
 from .choices import HOUSEHOLD_FLAGS, Residency
 from .models import Grid, Household, PartyMember, Resident, Village
+from .selectors import roll_up_to_parents
 
 HOUSEHOLDS_PER_PAGE = 50
 
@@ -42,10 +43,6 @@ class MapArea:
     # A first-level grid whose second-level grids are drawn in its place.
     drawn_by_children: bool = False
     level: int = 1
-
-    @property
-    def has_boundary(self) -> bool:
-        return bool(self.area.boundary)
 
 
 def _geometry(boundary: dict) -> dict:
@@ -184,13 +181,8 @@ def village_detail(request, code: str):
     grid_ids = [g.pk for g in grids]
     areas = _grid_areas(grids, layers.grid_values(queryset, user))
     households = restrict(Household.objects.filter(village=village), user)
-    per_grid = dict(households.order_by().values_list("grid_id").annotate(n=Count("id")))
-    parents = {g.pk: g.parent_id for g in grids}
-    household_counts = dict.fromkeys(grid_ids, 0)
-    for grid_id, n in per_grid.items():
-        household_counts[grid_id] = household_counts.get(grid_id, 0) + n
-        if parents.get(grid_id):
-            household_counts[parents[grid_id]] = household_counts.get(parents[grid_id], 0) + n
+    per_grid = list(households.order_by().values_list("grid_id", "grid__parent_id").annotate(n=Count("id")))
+    household_counts = dict.fromkeys(grid_ids, 0) | roll_up_to_parents(per_grid)
     residents = restrict(Resident.objects.filter(village=village), user).aggregate(
         total=Count("id"), migrants=Count("id", filter=Q(residency=Residency.MIGRANT))
     )
@@ -215,7 +207,7 @@ def village_detail(request, code: str):
         "village": village,
         "facts": {
             "grids": len(grids),
-            "households": sum(per_grid.values()),
+            "households": sum(n for _grid, _parent, n in per_grid),
             "residents": residents["total"],
             "migrants": residents["migrants"],
             "party_members": members,

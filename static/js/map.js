@@ -33,8 +33,10 @@
         trigger: "item",
         formatter: function (p) {
           var item = p.data || {};
-          return (item.label || p.name) + "<br>" + (layer.label || "") + "：" +
-            (item.value === undefined ? "—" : item.value) + (layer.unit || "");
+          // The tooltip is HTML: an area's name is text someone typed, so it is escaped.
+          var encode = window.echarts.format.encodeHTML;
+          return encode(String(item.label || p.name)) + "<br>" + encode(String(layer.label || "")) + "：" +
+            (item.value === undefined ? "—" : encode(String(item.value))) + encode(String(layer.unit || ""));
         }
       },
       visualMap: {
