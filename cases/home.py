@@ -23,7 +23,7 @@ from grids.models import PartyMember, Town, Village
 from grids.selectors import roll_up_to_parents
 
 from . import transitions
-from .choices import OPEN_STATES, Move
+from .choices import OPEN_STATES
 from .models import Case
 from .policies import REPORTERS
 from .transitions import moves_q
@@ -64,7 +64,7 @@ def _overdue_tile(request) -> Tile:
 
 
 def _supervised_tile(request) -> Tile:
-    count = _visible(request).filter(state__in=OPEN_STATES, supervised_at__isnull=False).count()
+    count = _visible(request).supervised().count()
     return Tile(
         _("Supervised (督办)"),
         count,
@@ -77,9 +77,7 @@ def _supervised_tile(request) -> Tile:
 
 @tiles(roles=(OFFICE,), order=10)
 def office_tiles(request, scope, role):
-    dispatch = (
-        _visible(request).filter(state__in=sorted(transitions.TRANSITIONS[Move.ASSIGN].sources)).count()
-    )
+    dispatch = _visible(request).filter(state__in=transitions.DISPATCH_STATES).count()
     return [
         Tile(
             _("To dispatch"),

@@ -21,7 +21,7 @@ from governance.workdays import countdowns
 from grids.models import Town, Village
 
 from . import transitions
-from .choices import CaseState, Move
+from .choices import CaseState
 from .models import Case
 from .page_filters import PAGE_SIZE, CasePageFilter
 from .policies import report_q
@@ -93,7 +93,7 @@ def case_list(request):
         # The cases waiting for this user's move: the state machine's table, as a query.
         cases = cases.filter(inbox) if inbox is not None else cases.none()
     elif tab == "dispatch":
-        cases = cases.filter(state__in=sorted(transitions.TRANSITIONS[Move.ASSIGN].sources))
+        cases = cases.filter(state__in=transitions.DISPATCH_STATES)
     elif tab == "overdue":
         cases = cases.overdue().order_by("deadline")
     filters = CasePageFilter(request.GET, queryset=cases, request=request)

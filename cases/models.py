@@ -141,6 +141,11 @@ class CaseQuerySet(models.QuerySet):
     def not_overdue(self, now=None):
         return self.exclude(overdue_q(now))
 
+    def supervised(self):
+        """Open cases under supervision (督办): overdue at town level, followed by the
+        supervisors until they are solved."""
+        return self.filter(state__in=OPEN_STATES, supervised_at__isnull=False)
+
 
 class Case(PersonalDataMixin, GovernedModel):
     """A problem to solve. ``level``, ``deadline`` and the holder describe where it is now;

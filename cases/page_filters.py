@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grids.models import Grid, Village
 
-from .choices import OPEN_STATES, CaseState, Level
+from .choices import CaseState, Level
 from .filters import CaseFilter
 from .models import CaseKind
 
@@ -100,7 +100,7 @@ class CasePageFilter(CaseFilter):
 
     def filter_supervised(self, queryset, name, value):
         # What the supervisors follow: open cases flagged for supervision (督办).
-        return queryset.filter(state__in=OPEN_STATES, supervised_at__isnull=False) if value else queryset
+        return queryset.supervised() if value else queryset
 
     def filter_mine(self, queryset, name, value):
         user = getattr(self.request, "user", None)

@@ -44,6 +44,7 @@ from grids.models import Village
 
 from .choices import CaseState, Level, Move, Satisfaction
 from .models import Case, CasePeriod, Rating, overdue_q
+from .page_filters import DATE_INPUT
 
 STATS_ROLES = frozenset({OFFICE, SUPERVISOR, CADRE})
 DEFAULT_WEEKS = 12
@@ -51,9 +52,6 @@ MAX_DAYS = 2 * 366
 SOLVING = (Move.SOLVE, Move.SOLVE_ON_SPOT)
 GOOD = (Satisfaction.SATISFIED, Satisfaction.BASICALLY)
 DURATION = ExpressionWrapper(F("ended_at") - F("started_at"), output_field=DurationField())
-
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class StatsForm(forms.Form):
@@ -354,7 +352,6 @@ def dashboard(request):
         },
     }
     context = {
-        "filterset": filterset,
         "form": filterset.form,
         "period": period,
         "village": village if village is not OUT_OF_SCOPE else None,

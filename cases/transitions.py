@@ -391,6 +391,10 @@ SWEEP_MOVES: tuple[str, ...] = tuple(
 )
 
 
+# The states in which a case waits for the town office to dispatch it to a department.
+DISPATCH_STATES = sorted(TRANSITIONS[Move.ASSIGN].sources)
+
+
 def can_be_rated(case) -> bool:
     return case.state in RATABLE_STATES
 
