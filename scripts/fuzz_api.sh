@@ -49,6 +49,7 @@ trap cleanup EXIT
 
 echo "fuzz: ${DATABASE_URL%%://*} database, port $PORT, $EXAMPLES examples per operation, ${SECONDS_PER_ROLE} s per role"
 "$BIN/python" manage.py migrate --noinput -v0
+"$BIN/python" manage.py collectstatic --noinput -v0  # as production serves (DEBUG off)
 "$BIN/python" manage.py seed_demo --villages 2 --grids-per-village 2 --households-per-village 10 >"$WORK/seed.log"
 token() { "$BIN/python" manage.py drf_create_token "$1" | awk '{print $3}'; }
 OFFICE_TOKEN=$(token demo_office)
