@@ -91,7 +91,7 @@ class RosterSerializer(ScopedModelSerializer):
     village_name = serializers.CharField(source="village.name", read_only=True)
     town = serializers.IntegerField(source="village.town_id", read_only=True)
     state_display = ChoiceDisplayField(source="state")
-    published_by_name = serializers.StringRelatedField(source="published_by")
+    published_by_name = serializers.StringRelatedField(source="published_by", allow_null=True)
     days = serializers.SerializerMethodField()
     month = serializers.DateField(
         help_text=_("the month's first day (any day of the month is taken as its month)")
@@ -151,7 +151,7 @@ class AmendmentSerializer(ScopedModelSerializer):
     replacement = CadreField()
     replaced_name = serializers.StringRelatedField(source="replaced")
     replacement_name = serializers.StringRelatedField(source="replacement")
-    by_name = serializers.StringRelatedField(source="by")
+    by_name = serializers.StringRelatedField(source="by", allow_null=True)
     reason = serializers.CharField(max_length=200, allow_blank=True)
 
     class Meta:
@@ -224,7 +224,9 @@ class ElderlySerializer(serializers.ModelSerializer):
 
 
 class FindingSerializer(serializers.ModelSerializer):
-    case_number = serializers.CharField(source="case.tracking_number", read_only=True, default=None)
+    case_number = serializers.CharField(
+        source="case.tracking_number", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = PatrolFinding
@@ -234,7 +236,7 @@ class FindingSerializer(serializers.ModelSerializer):
 
 class LogAmendmentSerializer(ScopedModelSerializer):
     item_display = ChoiceDisplayField(source="item")
-    by_name = serializers.StringRelatedField(source="by")
+    by_name = serializers.StringRelatedField(source="by", allow_null=True)
     reason = serializers.CharField(max_length=200, allow_blank=True)
     correction = serializers.CharField(max_length=2000, allow_blank=True)
 
@@ -316,7 +318,7 @@ class DutyLogSerializer(serializers.ModelSerializer):
 class DutyFlagSerializer(serializers.ModelSerializer):
     village_name = serializers.CharField(source="village.name", read_only=True)
     kind_display = ChoiceDisplayField(source="kind")
-    dismissed_by_name = serializers.StringRelatedField(source="dismissed_by")
+    dismissed_by_name = serializers.StringRelatedField(source="dismissed_by", allow_null=True)
 
     class Meta:
         model = DutyFlag
