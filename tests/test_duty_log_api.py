@@ -120,4 +120,7 @@ def test_the_office_dismisses_a_flag_with_a_reason(world, logs, as_user):
 
 def test_dismissing_a_flag_by_a_malformed_id_answers_404(world, as_user):
     client = as_user(world.users["office"])
-    assert client.post("/api/v1/duty/flags/null,null/dismiss/", {"reason": "x"}, format="json").status_code == 404
+    assert (
+        client.post("/api/v1/duty/flags/null,null/dismiss/", {"reason": "x"}, format="json").status_code
+        == 404
+    )
