@@ -187,7 +187,26 @@ class Shift(GovernedModel):
         return f"{self.date:%Y-%m-%d} {self.person}"
 
 
-class Amendment(models.Model):
+class AppendedRecord(models.Model):
+    """A correction written once and kept: why, by whom, when (a roster's or a signed
+    log's amendment)."""
+
+    reason = models.CharField(_("reason"), max_length=200)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class Amendment(AppendedRecord):
     """A change to a published roster: on ``date``, ``replacement`` is on duty instead
     of ``replaced``, for ``reason``. Append-only: never changed, never deleted."""
 
@@ -201,16 +220,6 @@ class Amendment(models.Model):
     replacement = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("replaced by")
     )
-    reason = models.CharField(_("reason"), max_length=200)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("roster amendment")
@@ -512,22 +521,12 @@ class LogPhoto(_LogRow):
         return self.file.name
 
 
-class LogAmendment(models.Model):
+class LogAmendment(AppendedRecord):
     """A correction to a signed log, append-only: which item, what is corrected, why."""
 
     log = models.ForeignKey(DutyLog, on_delete=models.PROTECT, related_name="amendments")
     item = models.PositiveSmallIntegerField(_("item"), choices=Item.choices)
     correction = models.TextField(_("correction"), max_length=2000)
-    reason = models.CharField(_("reason"), max_length=200)
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
-    at = models.DateTimeField(_("at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("duty log amendment")
