@@ -46,6 +46,41 @@ class Item(models.IntegerChoices):
 
 class FlagKind(models.TextChoices):
     MISSING_LOG = "missing_log", _("No signed duty log")
+    # Signs of going through the motions (走过场), found by duty.motions:
+    REPEATED_TEXT = "repeated_text", _("Same text as an earlier log")
+    REUSED_PHOTO = "reused_photo", _("A photo used again")
+    CHECK_IN_FAR = "check_in_far", _("Checked in far from the village office")
+    CHECK_IN_LATE = "check_in_late", _("Checked in long after the day began")
+    SIGNED_IN_ONE_SITTING = "one_sitting", _("Several days' logs signed in one sitting")
+    ALWAYS_PASS = "always_pass", _("Spot checks that always pass")
+
+
+class VisitKind(models.TextChoices):
+    """What kind of visit (走访纪实表)."""
+
+    ROUTINE = "routine", _("Routine visit")
+    SPECIAL = "special", _("Special household")
+    THREE_MUSTS = "three_musts", _("Three musts")
+    PHONE = "phone", _("By phone (household away)")
+
+
+class Occasion(models.TextChoices):
+    """The three musts (三必到): a visit that must happen within days of being known."""
+
+    HOSPITALISED = "hospitalised", _("In hospital")
+    EMERGENCY = "emergency", _("Emergency")
+    WEDDING_FUNERAL = "wedding_funeral", _("Wedding or funeral")
+
+
+#: A three-musts visit is due within this many days of the occasion being known.
+THREE_MUSTS_DAYS = 3
+
+
+class InspectionState(models.TextChoices):
+    """An unannounced inspection (暗访) is hidden from the village until published."""
+
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
 
 
 #: A duty day is 8 hours in the village office (DESIGN.md, "Duty").

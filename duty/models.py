@@ -7,7 +7,9 @@ so that "the same person is never on duty in two villages on the same day" is a 
 index on (person, date), which the database keeps even when two offices write at once.
 
 Below them, the daily duty log (值班日记) with the nine duties (九个一), its item rows,
-its amendments, the village offices' QR codes and the town office's flags.
+its amendments, the village offices' QR codes and the town office's flags; then the
+household visits (行村制) with the three musts (三必到) waiting for one, and the town's
+unannounced inspections (一周一暗访).
 """
 
 import datetime
@@ -22,7 +24,18 @@ from django.utils.translation import gettext_lazy as _
 
 from governance.models import GovernedModel
 
-from .choices import DEFAULT_PUBLISH_BY_DAY, CheckInMethod, FlagKind, Item, LogState, Position, RosterState
+from .choices import (
+    DEFAULT_PUBLISH_BY_DAY,
+    CheckInMethod,
+    FlagKind,
+    InspectionState,
+    Item,
+    LogState,
+    Occasion,
+    Position,
+    RosterState,
+    VisitKind,
+)
 
 # The months a roster may be kept for: the platform's years, not whatever a date can hold
 # (a month's end past 9999-12 cannot be counted).
@@ -507,11 +520,14 @@ def log_photo_path(instance, filename):
 
 class LogPhoto(_LogRow):
     """A photo on one of the nine items, prepared as cases' photos are (re-encoded,
-    resized, size-limited; the place it was taken kept for the town)."""
+    resized, size-limited; the place it was taken kept for the town). ``phash`` is its
+    perceptual hash (hex), so the same picture sent again, even re-encoded or resized, is
+    found (duty.motions)."""
 
     log = models.ForeignKey(DutyLog, on_delete=models.CASCADE, related_name="photos")
     item = models.PositiveSmallIntegerField(_("item"), choices=Item.choices)
     file = models.FileField(_("file"), upload_to=log_photo_path)
+    phash = models.CharField(_("perceptual hash"), max_length=16, blank=True, editable=False, db_index=True)
 
     class Meta(_LogRow.Meta):
         verbose_name = _("duty log photo")
@@ -566,6 +582,9 @@ class DutyFlag(models.Model):
         verbose_name=_("duty log"),
     )
     reason = models.CharField(_("why"), max_length=300)
+    # What the flag rests on, for the page to link: {"logs": [ids], "photos": [ids],
+    # "visits": [ids], "distance_m": n, ...}; each check writes its own keys.
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(_("flagged at"), auto_now_add=True)
     dismissed_at = models.DateTimeField(_("dismissed at"), null=True, blank=True, editable=False)
     dismissed_by = models.ForeignKey(
@@ -614,3 +633,230 @@ class LogSubmission(models.Model):
 
     def __str__(self):
         return self.key
+
+
+# ---------------------------------------------------------------------------------------
+# Household visits (行村制): every household of a grid at least once a month, special
+# households first; the three musts (三必到) within days of being known.
+# ---------------------------------------------------------------------------------------
+
+
+class _InGrid(GovernedModel):
+    """A row about one household: ``town``, ``village`` and ``grid`` repeat the
+    household's (set by ``clean()``), so scoping and the per-grid counts filter on one
+    indexed column."""
+
+    town = models.ForeignKey("grids.Town", on_delete=models.PROTECT, related_name="+", editable=False)
+    village = models.ForeignKey("grids.Village", on_delete=models.PROTECT, related_name="+", editable=False)
+    grid = models.ForeignKey("grids.Grid", on_delete=models.PROTECT, related_name="+", editable=False)
+    household = models.ForeignKey(
+        "grids.Household", on_delete=models.PROTECT, related_name="+", verbose_name=_("household")
+    )
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        if self.household_id:
+            household = self.household
+            self.town_id, self.village_id, self.grid_id = (
+                household.town_id,
+                household.village_id,
+                household.grid_id,
+            )
+
+
+class Visit(_InGrid):
+    """A household visited (走访纪实表): by whom, when, how, what was found. A visit made
+    by the cadre on duty belongs to that day's log (item 5); a problem found becomes a
+    case in one action (``case``, through the cases app's service)."""
+
+    visited_at = models.DateTimeField(_("visited at"))
+    kind = models.CharField(
+        _("kind of visit"), max_length=16, choices=VisitKind.choices, default=VisitKind.ROUTINE
+    )
+    found = models.TextField(_("what was found"), max_length=1000, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("recorded by"),
+    )
+    visitors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("visitors"))
+    log = models.ForeignKey(
+        DutyLog,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="visits_made",
+        editable=False,
+        verbose_name=_("duty log"),
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("case"),
+    )
+
+    class Meta:
+        verbose_name = _("household visit")
+        verbose_name_plural = _("household visits")
+        ordering = ["-visited_at", "-id"]
+        indexes = [
+            models.Index(fields=["grid", "visited_at"], name="duty_visit_grid_at"),
+            models.Index(fields=["household", "visited_at"], name="duty_visit_household_at"),
+            models.Index(fields=["village", "visited_at"], name="duty_visit_village_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.household} {self.visited_at:%Y-%m-%d}"
+
+
+def visit_photo_path(instance, filename):
+    return f"visits/{instance.visit_id}/{secrets.token_hex(8)}.jpg"
+
+
+class VisitPhoto(models.Model):
+    """A photo of a visit, prepared as cases' photos are; ``phash`` as a log photo's."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(_("file"), upload_to=visit_photo_path)
+    phash = models.CharField(_("perceptual hash"), max_length=16, blank=True, editable=False, db_index=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visit photo")
+        verbose_name_plural = _("visit photos")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.file.name
+
+
+class ThreeMust(_InGrid):
+    """An occasion of the three musts (三必到) made known: the household must be visited by
+    ``due_on``; ``visit`` is the visit that answered it."""
+
+    occasion = models.CharField(_("occasion"), max_length=16, choices=Occasion.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    known_on = models.DateField(_("known on"))
+    due_on = models.DateField(_("visit due by"), editable=False)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        verbose_name=_("made known by"),
+    )
+    visit = models.OneToOneField(
+        Visit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="three_must",
+        editable=False,
+        verbose_name=_("answered by visit"),
+    )
+
+    class Meta:
+        verbose_name = _("three-musts occasion")
+        verbose_name_plural = _("three-musts occasions")
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["grid", "visit"], name="duty_three_must_grid_open")]
+
+    def __str__(self):
+        return f"{self.household} {self.get_occasion_display()}"
+
+
+# ---------------------------------------------------------------------------------------
+# Unannounced inspections (一周一暗访)
+# ---------------------------------------------------------------------------------------
+
+
+class Inspection(GovernedModel):
+    """An unannounced inspection of a village's duty by the town office or a supervisor:
+    was the cadre on duty there (脱岗 if not), which of the nine items were being done,
+    what was found, a score. Hidden from the inspected village until published."""
+
+    town = models.ForeignKey("grids.Town", on_delete=models.PROTECT, related_name="+", editable=False)
+    village = models.ForeignKey(
+        "grids.Village", on_delete=models.PROTECT, related_name="+", verbose_name=_("village")
+    )
+    at = models.DateTimeField(_("inspected at"))
+    inspectors = models.CharField(_("inspectors"), max_length=200)
+    on_duty = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cadre on duty"),
+    )
+    present = models.BooleanField(_("cadre on duty present"))
+    items_seen = models.JSONField(_("items being done"), default=list, blank=True)
+    findings = models.TextField(_("findings"), max_length=2000, blank=True)
+    score = models.PositiveSmallIntegerField(_("score"), validators=[MaxValueValidator(100)])
+    state = models.CharField(
+        _("state"),
+        max_length=16,
+        choices=InspectionState.choices,
+        default=InspectionState.DRAFT,
+        editable=False,
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("published by"),
+    )
+
+    class Meta:
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["village", "at"], name="duty_inspection_village_at")]
+
+    def __str__(self):
+        return f"{self.village} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def absent(self) -> bool:
+        """脱岗: the cadre on duty was not at their post."""
+        return not self.present
+
+    def clean(self):
+        super().clean()
+        if self.village_id:
+            self.town_id = self.village.town_id
+        items = self.items_seen
+        if not isinstance(items, list) or any(i not in Item.values for i in items):
+            raise ValidationError({"items_seen": _("Choose among the nine items.")})
+        self.items_seen = sorted(set(items))
+
+
+def inspection_photo_path(instance, filename):
+    return f"inspections/{instance.inspection_id}/{secrets.token_hex(8)}.jpg"
+
+
+class InspectionPhoto(models.Model):
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(_("file"), upload_to=inspection_photo_path)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("inspection photo")
+        verbose_name_plural = _("inspection photos")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.file.name

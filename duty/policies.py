@@ -8,8 +8,21 @@ writes a roster still takes (a draft is edited, a published one only amended) is
 services' rule (:mod:`duty.services`); this only says whose rosters they are.
 """
 
-from governance.scoping import CADRE, CLIENT, GRID_WORKER, OFFICE, SUPERVISOR, register
+from django.db.models import Q
 
+from governance.scoping import (
+    CADRE,
+    CLIENT,
+    GRID_WORKER,
+    OFFICE,
+    SUPERVISOR,
+    VIEW,
+    Scope,
+    register,
+    scope_q_paths,
+)
+
+from .choices import InspectionState
 from .models import (
     Amendment,
     DutyFlag,
@@ -18,6 +31,8 @@ from .models import (
     ElderlyHelp,
     Errand,
     HouseholdVisit,
+    Inspection,
+    InspectionPhoto,
     LogAmendment,
     LogPhoto,
     LogSubmission,
@@ -27,6 +42,9 @@ from .models import (
     Roster,
     Shift,
     SpotCheck,
+    ThreeMust,
+    Visit,
+    VisitPhoto,
 )
 
 ROSTER_READERS = frozenset({OFFICE, SUPERVISOR, CADRE, GRID_WORKER, CLIENT})
@@ -128,3 +146,51 @@ def villages_on_duty_for(user):
         return villages
     q = scope_q_paths(scope, CHANGE, paths=[("village", "pk")], view=(), change=LOG_WRITERS)
     return villages.filter(q) if q is not None else villages.none()
+
+
+# ---------------------------------------------------------------------------------------
+# Household visits (DESIGN.md: visits — office R, supervisor R, village cadre W own and R
+# own village, grid worker W own visits and R own grid, REST client R)
+# ---------------------------------------------------------------------------------------
+
+# A visit (and a three-musts occasion waiting for one) is its household's: read where the
+# household's grid, village or town is reached. Who may record which visit (a cadre in
+# their village, a grid worker in their grid) and who may change one (its recorder) is
+# the services' rule.
+VISIT_READERS = frozenset({OFFICE, SUPERVISOR, CADRE, GRID_WORKER, CLIENT})
+VISIT_WRITERS = frozenset({CADRE, GRID_WORKER})
+_GRID_PATHS = [("grid", "grid_id"), ("village", "village_id"), ("town", "town_id")]
+register(Visit, paths=_GRID_PATHS, view=VISIT_READERS, change=VISIT_WRITERS)
+register(ThreeMust, paths=_GRID_PATHS, view=VISIT_READERS, change=VISIT_WRITERS | {OFFICE})
+register(
+    VisitPhoto,
+    paths=[("grid", "visit__grid_id"), ("village", "visit__village_id"), ("town", "visit__town_id")],
+    view=VISIT_READERS,
+    change=VISIT_WRITERS,
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Inspections (DESIGN.md: office RW, supervisor RW, village cadre R own village once
+# published)
+# ---------------------------------------------------------------------------------------
+
+INSPECTORS = frozenset({OFFICE, SUPERVISOR})
+
+
+def _inspection_rule(scope: Scope, action: str, *, prefix: str = "") -> Q | None:
+    """The town's inspectors read and write their town's; the inspected village's cadres
+    read its published ones only (an unannounced inspection stays unannounced)."""
+    q = scope_q_paths(scope, action, paths=[("town", f"{prefix}town_id")], view=INSPECTORS, change=INSPECTORS)
+    if action == VIEW:
+        village = scope_q_paths(
+            scope, action, paths=[("village", f"{prefix}village_id")], view={CADRE}, change=()
+        )
+        if village is not None:
+            village &= Q(**{f"{prefix}state": InspectionState.PUBLISHED})
+            q = village if q is None else q | village
+    return q
+
+
+register(Inspection, custom=_inspection_rule)
+register(InspectionPhoto, custom=lambda scope, action: _inspection_rule(scope, action, prefix="inspection__"))
