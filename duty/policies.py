@@ -194,3 +194,19 @@ def _inspection_rule(scope: Scope, action: str, *, prefix: str = "") -> Q | None
 
 register(Inspection, custom=_inspection_rule)
 register(InspectionPhoto, custom=lambda scope, action: _inspection_rule(scope, action, prefix="inspection__"))
+
+
+def households_visitable_by(user):
+    """The households ``user`` may record a visit to: a cadre's village's, a grid
+    worker's grid's (with its second-level grids). The visit rule's change scope, asked
+    of households (a visit not yet made has no row to restrict); a household has the
+    same ``town_id``/``village_id``/``grid_id`` columns a visit has."""
+    from governance.scoping import CHANGE, resolve_scope
+    from grids.models import Household
+
+    scope = resolve_scope(user)
+    households = Household.objects.filter(deleted_at__isnull=True)
+    if scope.is_superuser:
+        return households
+    q = scope_q_paths(scope, CHANGE, paths=_GRID_PATHS, view=(), change=VISIT_WRITERS)
+    return households.filter(q) if q is not None else households.none()
