@@ -1,0 +1,313 @@
+"""Reads of household visits (行村制): coverage per grid, village and town for a month,
+each visitor's visits of the week, and a grid's due list for the visitor's phone.
+
+Set-based: each figure is one aggregate query whatever the number of grids, households
+or visits, served by the indexes on visits (household, visited_at) and (grid,
+visited_at). What a user reads goes through :func:`governance.scoping.restrict` first;
+the functions here receive querysets already restricted, or restrict them themselves.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from governance.choices import Role
+from governance.models import Membership
+from governance.scoping import VIEW, restrict
+from grids.choices import HOUSEHOLD_FLAGS
+from grids.models import Grid, Household, Village
+
+from .models import ThreeMust, Visit, month_end
+
+
+def month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """The month's first instant and the next month's, in the platform's time zone."""
+    tz = timezone.get_current_timezone()
+    first = month.replace(day=1)
+    following = month_end(first) + datetime.timedelta(days=1)
+    return (
+        datetime.datetime.combine(first, datetime.time.min, tzinfo=tz),
+        datetime.datetime.combine(following, datetime.time.min, tzinfo=tz),
+    )
+
+
+def week_bounds(day: datetime.date | None = None) -> tuple[datetime.datetime, datetime.datetime]:
+    """Monday 00:00 of ``day``'s week and the Monday after."""
+    day = day or timezone.localdate()
+    monday = day - datetime.timedelta(days=day.weekday())
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(monday, datetime.time.min, tzinfo=tz)
+    return start, start + datetime.timedelta(days=7)
+
+
+def visits_for_user(user, action: str = VIEW) -> QuerySet[Visit]:
+    return restrict(Visit.objects.filter(deleted_at__isnull=True), user, action)
+
+
+def three_musts_for_user(user, action: str = VIEW) -> QuerySet[ThreeMust]:
+    return restrict(ThreeMust.objects.filter(deleted_at__isnull=True), user, action)
+
+
+@dataclass
+class Figures:
+    """Households, and of them those visited at least once in the month."""
+
+    households: int = 0
+    visited: int = 0
+
+    @property
+    def due(self) -> int:
+        return self.households - self.visited
+
+    @property
+    def rate(self) -> float | None:
+        """Coverage, 0–100 (None for an area without households)."""
+        return round(100 * self.visited / self.households, 1) if self.households else None
+
+    def add(self, other: Figures) -> None:
+        self.households += other.households
+        self.visited += other.visited
+
+
+def _visited_in(month: datetime.date):
+    start, end = month_bounds(month)
+    return Exists(
+        Visit.objects.filter(
+            household_id=OuterRef("pk"),
+            visited_at__gte=start,
+            visited_at__lt=end,
+            deleted_at__isnull=True,
+        )
+    )
+
+
+def _figures(households: QuerySet[Household], month: datetime.date, *group) -> QuerySet:
+    """``(*group, households, visited)`` rows: one grouped query, each household's visit
+    of the month found by an EXISTS on (household, visited_at)."""
+    return (
+        households.order_by()
+        .values_list(*group)
+        .annotate(n=Count("id"), visited=Count("id", filter=Q(_visited_in(month))))
+    )
+
+
+def _live(households: QuerySet | None = None) -> QuerySet[Household]:
+    return (households if households is not None else Household.objects.all()).filter(deleted_at__isnull=True)
+
+
+def grid_figures(grids: QuerySet[Grid], month: datetime.date) -> dict[int, Figures]:
+    """Coverage per grid of ``grids`` (a first-level grid counts its second-level grids'
+    households too), in one query."""
+    rows = _figures(
+        _live().filter(Q(grid__in=grids) | Q(grid__parent__in=grids)), month, "grid_id", "grid__parent_id"
+    )
+    out: dict[int, Figures] = {}
+    for grid_id, parent_id, n, visited in rows:
+        for key in (grid_id, parent_id):
+            if key is not None:
+                out.setdefault(key, Figures()).add(Figures(n, visited))
+    return out
+
+
+def village_figures(villages: QuerySet[Village], month: datetime.date) -> dict[int, Figures]:
+    """Coverage per village of ``villages``, in one query."""
+    rows = _figures(_live().filter(village__in=villages), month, "village_id")
+    return {village_id: Figures(n, visited) for village_id, n, visited in rows}
+
+
+@dataclass
+class CoverageRow:
+    area: object  # a Village or a Grid
+    figures: Figures
+    level: int = 1  # a grid's level (1: first-level, 2: second-level); villages 0
+
+
+@dataclass
+class Coverage:
+    """A user's coverage page: their villages (office, supervisor, cadre) each with its
+    grids, or their grids only (a grid worker), and the total."""
+
+    month: datetime.date
+    villages: list[CoverageRow]
+    grids: dict[int, list[CoverageRow]]  # village id → its grids' rows, first-level then their children
+    total: Figures
+
+    @property
+    def grid_rows(self) -> list[CoverageRow]:
+        return [row for rows in self.grids.values() for row in rows]
+
+
+def grids_for_user(user) -> QuerySet[Grid]:
+    return restrict(Grid.objects.filter(deleted_at__isnull=True), user)
+
+
+def coverage(user, month: datetime.date, *, village: int | None = None, grid: int | None = None) -> Coverage:
+    """Coverage for ``month`` of everything ``user`` reads, by village and grid (4 queries:
+    villages, grids and one aggregate for each). A grid worker sees their grids only."""
+    from governance.scoping import resolve_scope
+
+    scope = resolve_scope(user)
+    grids = grids_for_user(user)
+    if village:
+        grids = grids.filter(village_id=village)
+    if grid:
+        grids = grids.filter(Q(pk=grid) | Q(parent_id=grid))
+    grid_list = list(grids.select_related("village").order_by("village__code", "code"))
+    by_grid = grid_figures(grids, month)
+    per_village: dict[int, list[CoverageRow]] = {}
+    for g in grid_list:
+        per_village.setdefault(g.village_id, []).append(
+            CoverageRow(g, by_grid.get(g.pk, Figures()), level=getattr(g, "level", 1) or 1)
+        )
+    # a grid worker's area is their grids: no village rows for them
+    reads_villages = scope.is_superuser or any("grid" not in reach.ids for reach in scope.reaches)
+    village_rows: list[CoverageRow] = []
+    total = Figures()
+    if reads_villages and not grid:
+        villages = restrict(Village.objects.filter(deleted_at__isnull=True), user)
+        if village:
+            villages = villages.filter(pk=village)
+        village_list = list(villages.order_by("code"))
+        by_village = village_figures(villages, month)
+        for v in village_list:
+            figures = by_village.get(v.pk, Figures())
+            village_rows.append(CoverageRow(v, figures, level=0))
+            total.add(figures)
+    else:
+        # the grids at the top of what the user sees (a second-level grid under a listed
+        # first-level grid is counted there already)
+        listed = {g.pk for g in grid_list}
+        for g in grid_list:
+            if g.parent_id not in listed:
+                total.add(by_grid.get(g.pk, Figures()))
+    return Coverage(month=month, villages=village_rows, grids=per_village, total=total)
+
+
+@dataclass
+class VisitorWeek:
+    membership: Membership
+    visits: int
+
+    @property
+    def person(self):
+        return self.membership.user
+
+
+def visitors_week(
+    *, villages: QuerySet | None = None, grid: Grid | None = None, day: datetime.date | None = None
+) -> list[VisitorWeek]:
+    """The cadres and grid workers who visit the households of ``villages`` (their cadres
+    and their grids' workers) or of ``grid`` (the village's cadres, the grid's workers
+    and those of its parent or children), each with the visits they made this week: one
+    query. The rule is at least one a week."""
+    start, end = week_bounds(day)
+    through = Visit.visitors.through
+    week = (
+        through.objects.filter(
+            user_id=OuterRef("user_id"),
+            visit__visited_at__gte=start,
+            visit__visited_at__lt=end,
+            visit__deleted_at__isnull=True,
+        )
+        .order_by()
+        .values("user_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    if grid is not None:
+        grid_ids = [grid.pk] + ([grid.parent_id] if grid.parent_id else [])
+        area = Q(role=Role.VILLAGE_CADRE, village_id=grid.village_id) | Q(
+            Q(grid_id__in=grid_ids) | Q(grid__parent_id=grid.pk), role=Role.GRID_WORKER
+        )
+    else:
+        area = Q(role=Role.VILLAGE_CADRE, village__in=villages) | Q(
+            role=Role.GRID_WORKER, grid__village__in=villages
+        )
+    rows = (
+        Membership.objects.filter(area, deleted_at__isnull=True, user__is_active=True)
+        .select_related("user", "village", "grid")
+        .annotate(week=Coalesce(Subquery(week, output_field=IntegerField()), Value(0)))
+        .order_by("role", "village_id", "grid_id", "user__last_name", "user__first_name", "user_id")
+    )
+    return [VisitorWeek(m, m.week) for m in rows]
+
+
+def _special() -> ExpressionWrapper:
+    q = Q()
+    for name in HOUSEHOLD_FLAGS:
+        q |= Q(**{name: True})
+    return ExpressionWrapper(q, output_field=BooleanField())
+
+
+def due_list(grid: Grid, month: datetime.date, *, today: datetime.date | None = None) -> list[Household]:
+    """The households of ``grid`` (and its second-level grids) still due a visit in
+    ``month``, in the order to visit them: an open three-musts occasion first (the most
+    urgent first; ``must_overdue`` when its day has passed), then special households (any
+    of the flags), then the rest, longest unvisited first (never visited before all).
+    Each carries ``last_visit`` (a datetime or None). One query."""
+    today = today or timezone.localdate()
+    open_must = ThreeMust.objects.filter(
+        household_id=OuterRef("pk"), visit__isnull=True, deleted_at__isnull=True
+    ).order_by("due_on", "id")
+    last = Visit.objects.filter(household_id=OuterRef("pk"), deleted_at__isnull=True).order_by("-visited_at")
+    return list(
+        _live(Household.objects.filter(Q(grid=grid) | Q(grid__parent=grid)))
+        .annotate(
+            visited=_visited_in(month),
+            last_visit=Subquery(last.values("visited_at")[:1]),
+            must_due=Subquery(open_must.values("due_on")[:1]),
+            must_occasion=Subquery(open_must.values("occasion")[:1]),
+            must_id=Subquery(open_must.values("pk")[:1]),
+            special=_special(),
+        )
+        .filter(Q(visited=False) | Q(must_due__isnull=False))
+        .annotate(must_overdue=ExpressionWrapper(Q(must_due__lt=today), output_field=BooleanField()))
+        .order_by(
+            F("must_due").asc(nulls_last=True),
+            F("special").desc(),
+            F("last_visit").asc(nulls_first=True),
+            "number",
+        )
+    )
+
+
+def open_three_musts(grid: Grid) -> QuerySet[ThreeMust]:
+    """The open three-musts occasions of ``grid`` (with its second-level grids), the most
+    urgent first."""
+    return (
+        ThreeMust.objects.filter(
+            Q(grid=grid) | Q(grid__parent=grid), visit__isnull=True, deleted_at__isnull=True
+        )
+        .select_related("household", "reported_by")
+        .order_by("due_on", "id")
+    )
+
+
+def visits_of_grid(grid: Grid, start: datetime.datetime, end: datetime.datetime) -> QuerySet[Visit]:
+    return (
+        Visit.objects.filter(
+            Q(grid=grid) | Q(grid__parent=grid),
+            visited_at__gte=start,
+            visited_at__lt=end,
+            deleted_at__isnull=True,
+        )
+        .select_related("household", "by")
+        .order_by("-visited_at", "-id")
+    )

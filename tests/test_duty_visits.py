@@ -1,0 +1,308 @@
+"""Household visits (行村制): the services' rules, the three musts, photos, coverage and the
+due list (figures exact, queries constant), and the pages' scoping.
+
+Named people: the world's cadre of village A1; its grid worker of grid A1 (with its child
+grid A1-1a); the town office of town A; 外人, a grid worker of town B's grid.
+"""
+
+import datetime
+import io
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from cases.models import Case, CaseKind
+from duty import visit_selectors as vs
+from duty.choices import THREE_MUSTS_DAYS, Occasion, VisitKind
+from duty.models import ThreeMust, Visit, VisitPhoto
+from duty.visits import three_must_add, visit_photo_add, visit_record, visit_report
+from governance.choices import Role
+from governance.models import AuditEntry
+
+from . import factories as f
+
+pytestmark = pytest.mark.django_db
+
+TZ = timezone.get_fixed_timezone(8 * 60)
+# A Wednesday in the middle of a month, Beijing time.
+NOW = datetime.datetime(2026, 11, 18, 10, 0, tzinfo=TZ)
+MONTH = datetime.date(2026, 11, 1)
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def jpeg(colour=(200, 30, 30)) -> SimpleUploadedFile:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(out, "JPEG")
+    return SimpleUploadedFile("p.jpg", out.getvalue(), content_type="image/jpeg")
+
+
+def at(day: int, hour: int = 9) -> datetime.datetime:
+    return datetime.datetime(2026, 11, day, hour, tzinfo=TZ)
+
+
+@pytest.fixture
+def people(world):
+    return {
+        "cadre": world.users["cadre"],
+        "grid": world.users["grid_worker"],
+        "office": world.users["office"],
+        "outsider": f.member(Role.GRID_WORKER, grid=world.grid_b1),
+    }
+
+
+# --- recording a visit --------------------------------------------------------------------
+
+
+def test_a_grid_worker_records_a_visit_to_a_household_of_their_grid_with_fellow_visitors(world, people):
+    visit = visit_record(
+        actor=people["grid"],
+        household=world.household_a1_child,
+        visited_at=at(17),
+        found="老人身体还好",
+        visitors=[people["cadre"]],
+    )
+    assert (visit.town_id, visit.village_id, visit.grid_id) == (
+        world.town_a.pk,
+        world.village_a1.pk,
+        world.grid_a1_child.pk,
+    )
+    assert set(visit.visitors.values_list("pk", flat=True)) == {people["grid"].pk, people["cadre"].pk}
+    assert AuditEntry.objects.filter(object_id=str(visit.pk)).exists()
+
+
+@pytest.mark.parametrize(
+    ("who", "household"),
+    [
+        ("grid", "household_a1_2"),
+        ("grid", "household_b1"),
+        ("cadre", "household_a2"),
+        ("office", "household_a1"),
+    ],
+)
+def test_a_visit_outside_the_visitors_grid_or_village_is_refused_with_a_field_error(
+    world, people, who, household
+):
+    with pytest.raises(ValidationError) as exc:
+        visit_record(actor=people[who], household=getattr(world, household))
+    assert "household" in exc.value.message_dict
+    assert not Visit.objects.exists()
+
+
+def test_a_visit_in_the_future_is_refused_and_nothing_is_saved(world, people):
+    with pytest.raises(ValidationError) as exc:
+        visit_record(
+            actor=people["grid"], household=world.household_a1, visited_at=NOW + datetime.timedelta(hours=2)
+        )
+    assert "visited_at" in exc.value.message_dict
+    assert not Visit.objects.exists()
+
+
+# --- the three musts ------------------------------------------------------------------------
+
+
+def test_an_occasion_made_known_is_due_within_the_three_musts_days(world, people):
+    must = three_must_add(
+        actor=people["grid"],
+        household=world.household_a1,
+        occasion=Occasion.HOSPITALISED,
+        known_on=at(16).date(),
+    )
+    assert must.due_on == at(16).date() + datetime.timedelta(days=THREE_MUSTS_DAYS)
+    assert must.grid_id == world.grid_a1.pk and must.visit is None
+
+
+def test_the_town_office_makes_an_occasion_known_in_its_town_only(world, people):
+    assert three_must_add(actor=people["office"], household=world.household_a2, occasion=Occasion.EMERGENCY)
+    with pytest.raises(ValidationError) as exc:
+        three_must_add(actor=people["office"], household=world.household_b1, occasion=Occasion.EMERGENCY)
+    assert "household" in exc.value.message_dict
+
+
+def test_an_occasion_known_in_the_future_or_of_no_kind_is_refused(world, people):
+    with pytest.raises(ValidationError) as exc:
+        three_must_add(
+            actor=people["cadre"],
+            household=world.household_a1,
+            occasion=Occasion.EMERGENCY,
+            known_on=NOW.date() + datetime.timedelta(days=1),
+        )
+    assert "known_on" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        three_must_add(actor=people["cadre"], household=world.household_a1, occasion="party")
+    assert "occasion" in exc.value.message_dict
+    assert not ThreeMust.objects.exists()
+
+
+def test_a_three_musts_visit_answers_the_oldest_open_occasion_or_the_one_chosen(world, people):
+    older = three_must_add(
+        actor=people["cadre"],
+        household=world.household_a1,
+        occasion=Occasion.HOSPITALISED,
+        known_on=at(10).date(),
+    )
+    newer = three_must_add(
+        actor=people["cadre"],
+        household=world.household_a1,
+        occasion=Occasion.WEDDING_FUNERAL,
+        known_on=at(15).date(),
+    )
+    first = visit_record(actor=people["grid"], household=world.household_a1, kind=VisitKind.THREE_MUSTS)
+    older.refresh_from_db()
+    newer.refresh_from_db()
+    assert older.visit == first and newer.visit is None
+    # a routine visit answers nothing
+    visit_record(actor=people["grid"], household=world.household_a1)
+    newer.refresh_from_db()
+    assert newer.visit is None
+    # an answered occasion cannot be chosen again
+    with pytest.raises(ValidationError) as exc:
+        visit_record(
+            actor=people["grid"], household=world.household_a1, kind=VisitKind.THREE_MUSTS, three_must=older
+        )
+    assert "three_must" in exc.value.message_dict
+    chosen = visit_record(
+        actor=people["grid"], household=world.household_a1, kind=VisitKind.THREE_MUSTS, three_must=newer
+    )
+    newer.refresh_from_db()
+    assert newer.visit == chosen
+
+
+# --- photos and cases -----------------------------------------------------------------------
+
+
+def test_only_the_visitors_add_a_photo_and_it_is_prepared_and_hashed(world, people):
+    visit = visit_record(actor=people["grid"], household=world.household_a1)
+    photo = visit_photo_add(visit=visit, actor=people["grid"], upload=jpeg())
+    assert len(photo.phash) == 16 and photo.file.name.startswith(f"visits/{visit.pk}/")
+    with pytest.raises(PermissionDenied):
+        visit_photo_add(visit=visit, actor=people["cadre"], upload=jpeg())
+    with pytest.raises(ValidationError) as exc:
+        visit_photo_add(
+            visit=visit,
+            actor=people["grid"],
+            upload=SimpleUploadedFile("x.jpg", b"<html>not a photo</html>", content_type="image/jpeg"),
+        )
+    assert "photos" in exc.value.message_dict
+    assert VisitPhoto.objects.count() == 1
+
+
+def test_a_problem_found_on_a_visit_becomes_a_case_once(world, people):
+    kind = CaseKind.objects.filter(is_active=True).order_by("id").first()
+    visit = visit_record(actor=people["grid"], household=world.household_a1, found="门前排水沟堵塞")
+    visit = visit_report(visit=visit, kind=kind, actor=people["grid"])
+    case = Case.objects.get(pk=visit.case_id)
+    assert case.household_id == world.household_a1.pk and case.description == "门前排水沟堵塞"
+    with pytest.raises(ValidationError):
+        visit_report(visit=visit, kind=kind, actor=people["grid"])
+
+
+# --- coverage and the due list --------------------------------------------------------------
+
+
+def test_coverage_counts_households_visited_at_least_once_this_month(world, people):
+    grid = people["grid"]
+    visit_record(actor=grid, household=world.household_a1, visited_at=at(3))
+    visit_record(actor=grid, household=world.household_a1, visited_at=at(10))  # twice: one household
+    visit_record(
+        actor=grid, household=world.household_a1_child, visited_at=datetime.datetime(2026, 10, 30, tzinfo=TZ)
+    )
+    cover = vs.coverage(people["cadre"], MONTH)
+    rows = {row.area.pk: row.figures for row in cover.grid_rows}
+    assert (rows[world.grid_a1.pk].households, rows[world.grid_a1.pk].visited) == (2, 1)  # with its child
+    assert (rows[world.grid_a1_child.pk].households, rows[world.grid_a1_child.pk].visited) == (1, 0)
+    assert (rows[world.grid_a1_2.pk].households, rows[world.grid_a1_2.pk].visited) == (1, 0)
+    assert rows[world.grid_a1.pk].rate == 50.0
+    (village,) = cover.villages
+    assert village.area == world.village_a1 and (village.figures.households, village.figures.visited) == (
+        3,
+        1,
+    )
+    assert (cover.total.households, cover.total.visited) == (3, 1)
+    # last month: the child's household only
+    october = vs.coverage(people["cadre"], datetime.date(2026, 10, 1))
+    assert (october.total.households, october.total.visited) == (3, 1)
+
+
+def test_a_grid_worker_sees_their_grids_only_and_the_office_its_town(world, people):
+    mine = vs.coverage(people["grid"], MONTH)
+    assert {row.area.pk for row in mine.grid_rows} == {world.grid_a1.pk, world.grid_a1_child.pk}
+    assert mine.villages == [] and mine.total.households == 2
+    town = vs.coverage(people["office"], MONTH)
+    assert {row.area.pk for row in town.villages} == {world.village_a1.pk, world.village_a2.pk}
+    assert town.total.households == 4
+
+
+def test_the_due_list_puts_open_three_musts_first_then_special_households_then_the_longest_unvisited(
+    world, people
+):
+    grid = world.grid_a1_2
+    households = [f.HouseholdFactory(grid=grid, number=f"A1-1{i:02d}") for i in range(5)]
+    plain_old, plain_never, special, must, visited = households
+    special.is_elderly_alone = True
+    special.save()
+    cadre = people["cadre"]
+    visit_record(actor=cadre, household=plain_old, visited_at=datetime.datetime(2026, 9, 2, tzinfo=TZ))
+    visit_record(actor=cadre, household=visited, visited_at=at(2))
+    visit_record(
+        actor=cadre, household=world.household_a1_2, visited_at=datetime.datetime(2026, 10, 20, tzinfo=TZ)
+    )
+    three_must_add(actor=cadre, household=must, occasion=Occasion.HOSPITALISED, known_on=at(11).date())
+    due = vs.due_list(grid, MONTH)
+    assert [h.pk for h in due] == [must.pk, special.pk, plain_never.pk, plain_old.pk, world.household_a1_2.pk]
+    assert due[0].must_overdue and due[0].must_occasion == Occasion.HOSPITALISED
+    assert due[3].last_visit == datetime.datetime(2026, 9, 2, tzinfo=TZ)
+    assert due[2].last_visit is None and not due[1].must_overdue
+
+
+def test_a_household_with_an_open_occasion_stays_due_though_visited_this_month(world, people):
+    visit_record(actor=people["cadre"], household=world.household_a1_2, visited_at=at(2))
+    three_must_add(actor=people["cadre"], household=world.household_a1_2, occasion=Occasion.EMERGENCY)
+    assert [h.pk for h in vs.due_list(world.grid_a1_2, MONTH)] == [world.household_a1_2.pk]
+
+
+def test_each_visitor_s_visits_this_week(world, people):
+    visit_record(
+        actor=people["grid"], household=world.household_a1, visited_at=at(16), visitors=[people["cadre"]]
+    )
+    visit_record(actor=people["grid"], household=world.household_a1, visited_at=at(17))
+    visit_record(actor=people["grid"], household=world.household_a1, visited_at=at(13))  # last week
+    weeks = {row.person.pk: row.visits for row in vs.visitors_week(grid=world.grid_a1)}
+    assert weeks == {people["grid"].pk: 2, people["cadre"].pk: 1}
+    village = {row.person.pk: row.visits for row in vs.visitors_week(villages=[world.village_a1])}
+    assert village == weeks
+
+
+def _fill(world, cadre, n: int):
+    for i in range(n):
+        household = f.HouseholdFactory(grid=world.grid_a1_2, number=f"Q-{i:03d}", is_low_income=i % 2 == 0)
+        if i % 3:
+            visit_record(actor=cadre, household=household, visited_at=at(1 + i % 15))
+        if i % 4 == 0:
+            three_must_add(actor=cadre, household=household, occasion=Occasion.EMERGENCY)
+
+
+@pytest.mark.parametrize("n", [1, 30])
+def test_the_due_list_and_coverage_take_a_constant_number_of_queries(
+    world, people, n, django_assert_num_queries
+):
+    _fill(world, people["cadre"], n)
+    grid = world.grid_a1_2
+    with django_assert_num_queries(1):  # the households with their last visit and open occasion
+        vs.due_list(grid, MONTH)
+    with django_assert_num_queries(1):  # the grid's memberships with their week's visits
+        vs.visitors_week(grid=grid)
+    office = people["office"]
+    vs.coverage(office, MONTH)  # the scope is resolved once per user object
+    # grids, their figures, villages, their figures
+    with django_assert_num_queries(4):
+        cover = vs.coverage(office, MONTH)
+    assert cover.total.households == 4 + n
