@@ -16,6 +16,7 @@ nav(_("Today's duty"), "duty:today", roles=(CADRE,), order=29)
 nav(_("Duty today"), "duty:board", roles=(OFFICE, SUPERVISOR), order=29)
 nav(_("Duty rosters"), "duty:overview", roles=(OFFICE, SUPERVISOR, CADRE, GRID_WORKER), order=30)
 nav(_("Duty flags"), "duty:flags", roles=(OFFICE, SUPERVISOR), order=31)
+nav(_("Duty month"), "duty:month", roles=(OFFICE, SUPERVISOR), order=32)
 
 
 def _next_month_url() -> str:

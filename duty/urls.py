@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import month_views, views
 
 app_name = "duty"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("logs/photos/<int:pk>/", views.photo, name="photo"),
     path("checkin/<str:token>/", views.check_in, name="checkin"),
     path("board/", views.board, name="board"),
+    path("month/", month_views.month, name="month"),
     path("flags/", views.flags, name="flags"),
     path("village/<int:village_id>/office-code/", views.office_code, name="office-code"),
     # The public pages: no log-in, published rosters only, names and the duty phone.
