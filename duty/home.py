@@ -100,3 +100,73 @@ def cadre_tiles(request, scope, role):
             "on-duty",
         )
     ]
+
+
+# ---------------------------------------------------------------------------------------
+# Unannounced inspections (一周一暗访): drafts and 脱岗 for the town's inspectors, the
+# published results of this month for the inspected village's cadres
+# ---------------------------------------------------------------------------------------
+
+nav(_("Inspections"), "duty:inspections", roles=(OFFICE, SUPERVISOR, CADRE), order=33)
+
+
+def _inspections_this_month(user):
+    from django.db.models import Avg, Count, Q
+
+    from .choices import InspectionState
+    from .inspections import inspections_for_user
+
+    return inspections_for_user(user).aggregate(
+        drafts=Count("id", filter=Q(state=InspectionState.DRAFT)),
+        month=Count("id", filter=Q(at__date__gte=selectors.this_month())),
+        absent=Count("id", filter=Q(at__date__gte=selectors.this_month(), present=False)),
+        average=Avg("score", filter=Q(at__date__gte=selectors.this_month())),
+    )
+
+
+@tiles(roles=(OFFICE, SUPERVISOR), order=31)
+def inspection_tiles(request, scope, role):
+    from .inspection_views import month_url
+
+    figures = _inspections_this_month(request.user)
+    return [
+        Tile(
+            _("Inspections not yet published"),
+            figures["drafts"],
+            f"{reverse('duty:inspections')}?state=draft",
+            "warning" if figures["drafts"] else "success",
+            _("draft inspections the villages do not see yet"),
+            "inspections-draft",
+        ),
+        Tile(
+            _("Absent from the post this month"),
+            figures["absent"],
+            month_url(selectors.this_month(), absent=1),
+            "danger" if figures["absent"] else "success",
+            _("inspections this month that found the cadre on duty away from the post"),
+            "inspections-absent",
+        ),
+    ]
+
+
+@tiles(roles=(CADRE,), order=11)
+def village_inspection_tiles(request, scope, role):
+    from .inspection_views import month_url
+
+    figures = _inspections_this_month(request.user)  # a cadre reads the published ones only
+    hint = (
+        _("%(absent)d absent from the post, average score %(average)s")
+        % {"absent": figures["absent"], "average": f"{figures['average']:.0f}"}
+        if figures["month"]
+        else _("no published inspection of your village this month")
+    )
+    return [
+        Tile(
+            _("Inspection results this month"),
+            figures["month"],
+            month_url(selectors.this_month()),
+            "danger" if figures["absent"] else ("primary" if figures["month"] else "secondary"),
+            hint,
+            "inspections-published",
+        )
+    ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import month_views, views
+from . import inspection_views, month_views, views
 
 app_name = "duty"
 urlpatterns = [
@@ -16,6 +16,12 @@ urlpatterns = [
     path("month/", month_views.month, name="month"),
     path("flags/", views.flags, name="flags"),
     path("village/<int:village_id>/office-code/", views.office_code, name="office-code"),
+    # Unannounced inspections (一周一暗访)
+    path("inspections/", inspection_views.inspection_list, name="inspections"),
+    path("inspections/new/", inspection_views.inspection_new, name="inspection-new"),
+    path("inspections/<int:pk>/", inspection_views.inspection_detail, name="inspection"),
+    path("inspections/<int:pk>/edit/", inspection_views.inspection_edit, name="inspection-edit"),
+    path("inspections/photos/<int:pk>/", inspection_views.inspection_photo, name="inspection-photo"),
     # The public pages: no log-in, published rosters only, names and the duty phone.
     path("public/<str:code>/", views.public, name="public-village"),
     path("public/<str:code>/print/", views.public_print, name="public-village-print"),

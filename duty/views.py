@@ -48,6 +48,7 @@ from .forms import (
     TalkForm,
     VisitForm,
 )
+from .inspections import inspections_of_day
 from .models import (
     Amendment,
     DutyFlag,
@@ -556,6 +557,7 @@ def _log_page(request, log: DutyLog, *, shift=None, template="duty/log.html"):
         "elderly": list(ElderlyHelp.objects.filter(log=log).order_by("id")),
         **{f"photos_{i}": photos.get(i, []) for i in Item.values},
         "amendments": list(LogAmendment.objects.filter(log=log).select_related("by").order_by("at", "id")),
+        "inspections": inspections_of_day(user, log),
         "duty_hours": DUTY_HOURS,
         "spot_min": SPOT_CHECKS_MIN,
         "spot_max": SPOT_CHECKS_MAX,

@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import inspections, views
 
 router = DefaultRouter()
 router.register("duty/rosters", views.RosterViewSet)
@@ -10,3 +10,4 @@ router.register("duty/settings", views.DutySettingsViewSet)
 router.register("duty/logs", views.DutyLogViewSet)
 router.register("duty/log-amendments", views.LogAmendmentViewSet)
 router.register("duty/flags", views.DutyFlagViewSet)
+router.register("duty/inspections", inspections.InspectionViewSet)
