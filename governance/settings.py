@@ -264,6 +264,11 @@ SPECTACULAR_SETTINGS = {
         "CaseMoveEnum": "cases.choices.Move",
         "CaseSourceEnum": "cases.choices.Source",
         "CalendarSourceEnum": "governance.choices.CalendarSource",
+        # A roster's and an inspection's state (draft, published), one choice set; the nine
+        # duty items, named alike wherever they are a field (an amendment's item, the items
+        # an inspection saw).
+        "StateEnum": "duty.choices.InspectionState",
+        "ItemEnum": "duty.choices.Item",
     },
     # Swagger UI comes from the installed sidecar package: the docs page loads no CDN asset.
     "SWAGGER_UI_DIST": "SIDECAR",
