@@ -104,6 +104,7 @@ def town_month(
     shifts = restrict(
         Shift.objects.filter(
             roster__village_id__in=ids,
+            roster__month=first,  # the month's roster of each village: its unique index
             roster__state=RosterState.PUBLISHED,
             roster__deleted_at__isnull=True,
             position=Position.LEAD,
@@ -120,8 +121,11 @@ def town_month(
         cell = grid[village_id][day]
         cell.log_id, cell.log_state = pk, state
 
-    inspections = restrict(
-        Inspection.objects.filter(village_id__in=ids, at__date__range=(first, last)), user, VIEW
+    zone = timezone.get_current_timezone()
+    start = datetime.datetime.combine(first, datetime.time(), zone)
+    end = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time(), zone)
+    inspections = restrict(  # a range on the column itself, so the (village, at) index serves it
+        Inspection.objects.filter(village_id__in=ids, at__gte=start, at__lt=end), user, VIEW
     ).order_by("at")
     for pk, village_id, at, present in inspections.values_list("pk", "village_id", "at", "present"):
         cell = grid[village_id].get(timezone.localtime(at).date())
