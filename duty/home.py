@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from governance.frontend import Tile, nav, tiles
 from governance.scoping import CADRE, GRID_WORKER, OFFICE, SUPERVISOR
 
-from . import selectors
+from . import selectors, visit_home  # noqa: F401 - visit_home: the visits' navigation, tiles and map layer
 from .models import add_months
 
 nav(_("Today's duty"), "duty:today", roles=(CADRE,), order=29)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import inspection_views, month_views, views
+from . import inspection_views, month_views, views, visit_views
 
 app_name = "duty"
 urlpatterns = [
@@ -22,6 +22,12 @@ urlpatterns = [
     path("inspections/<int:pk>/", inspection_views.inspection_detail, name="inspection"),
     path("inspections/<int:pk>/edit/", inspection_views.inspection_edit, name="inspection-edit"),
     path("inspections/photos/<int:pk>/", inspection_views.inspection_photo, name="inspection-photo"),
+    # Household visits (行村制)
+    path("visits/", visit_views.coverage, name="visits"),
+    path("visits/grid/<int:grid_id>/", visit_views.grid_page, name="visits-grid"),
+    path("visits/new/", visit_views.visit_new, name="visit-new"),
+    path("visits/<int:pk>/", visit_views.visit_detail, name="visit"),
+    path("visits/photos/<int:pk>/", visit_views.visit_photo, name="visit-photo"),
     # The public pages: no log-in, published rosters only, names and the duty phone.
     path("public/<str:code>/", views.public, name="public-village"),
     path("public/<str:code>/print/", views.public_print, name="public-village-print"),

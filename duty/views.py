@@ -486,7 +486,7 @@ ACTION_ITEM = {
 }
 
 
-def _log_page(request, log: DutyLog, *, shift=None, template="duty/log.html"):
+def _log_page(request, log: DutyLog, *, shift=None, template="duty/log.html", households_due=None):
     """A log with its nine items: forms for its cadre while it is a draft, amendments
     once it is signed, read-only for everyone else."""
     user = request.user
@@ -561,11 +561,19 @@ def _log_page(request, log: DutyLog, *, shift=None, template="duty/log.html"):
         "duty_hours": DUTY_HOURS,
         "spot_min": SPOT_CHECKS_MIN,
         "spot_max": SPOT_CHECKS_MAX,
+        "households_due": households_due,
     }
     response = render(request, template, context)
     if action:
         response["X-Duty-Result"] = "invalid"  # the entry was refused: its errors are shown
     return response
+
+
+def _households_due(village) -> list:
+    """The top of the village's visit due lists, special households first (duty.visit_selectors)."""
+    from .visit_selectors import village_due
+
+    return village_due(village, selectors.this_month())
 
 
 @login_required
@@ -582,7 +590,7 @@ def today(request):
     village = shift.roster.village if shift is not None else villages[0]
     log = selectors.logs_for_user(request.user).filter(village=village, date=day).first()
     if log is not None and log.cadre_id == request.user.pk:
-        return _log_page(request, log, shift=shift)
+        return _log_page(request, log, shift=shift, households_due=_households_due(village))
     form = StartForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and log is None and form.is_valid():
         try:
@@ -604,6 +612,7 @@ def today(request):
             "form": form,
             "today": day,
             "next_day": selectors.next_duty_day(request.user, day) if shift is None else None,
+            "households_due": _households_due(village),
         },
     )
 

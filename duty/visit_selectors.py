@@ -262,13 +262,23 @@ def due_list(grid: Grid, month: datetime.date, *, today: datetime.date | None = 
     urgent first; ``must_overdue`` when its day has passed), then special households (any
     of the flags), then the rest, longest unvisited first (never visited before all).
     Each carries ``last_visit`` (a datetime or None). One query."""
+    return list(_due(Household.objects.filter(Q(grid=grid) | Q(grid__parent=grid)), month, today=today))
+
+
+def village_due(village: Village, month: datetime.date, *, limit: int = 8) -> list[Household]:
+    """The top of the due lists of ``village``'s grids (the cadre's today page), in the
+    same order, with their grid. One query."""
+    return list(_due(Household.objects.filter(village=village), month).select_related("grid")[:limit])
+
+
+def _due(households: QuerySet[Household], month: datetime.date, *, today=None) -> QuerySet[Household]:
     today = today or timezone.localdate()
     open_must = ThreeMust.objects.filter(
         household_id=OuterRef("pk"), visit__isnull=True, deleted_at__isnull=True
     ).order_by("due_on", "id")
     last = Visit.objects.filter(household_id=OuterRef("pk"), deleted_at__isnull=True).order_by("-visited_at")
-    return list(
-        _live(Household.objects.filter(Q(grid=grid) | Q(grid__parent=grid)))
+    return (
+        _live(households)
         .annotate(
             visited=_visited_in(month),
             last_visit=Subquery(last.values("visited_at")[:1]),

@@ -37,6 +37,30 @@ def _visitable(actor, household: Household | None) -> Household:
     return household
 
 
+def fellow_visitors(household: Household):
+    """Who may visit ``household`` beside the one recording: its village's cadres and its
+    grid's workers (a first-level grid's too)."""
+    from django.db.models import Q
+
+    from governance.choices import Role
+    from governance.models import User
+
+    grids = [
+        household.grid_id,
+        *Household.objects.filter(pk=household.pk).values_list("grid__parent_id", flat=True),
+    ]
+    return (
+        User.objects.filter(
+            Q(memberships__role=Role.VILLAGE_CADRE, memberships__village_id=household.village_id)
+            | Q(memberships__role=Role.GRID_WORKER, memberships__grid_id__in=[g for g in grids if g]),
+            memberships__deleted_at__isnull=True,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
 def _duty_log_for(actor, household: Household, day: datetime.date) -> DutyLog | None:
     """The village's draft log of ``day`` filed by ``actor``, locked, if there is one."""
     return (
@@ -98,8 +122,12 @@ def visit_record(
         log=log,
     )
     visit.full_clean()
-    visit.save()
     people = {actor.pk, *(getattr(v, "pk", v) for v in visitors)}
+    if people - {actor.pk} - set(fellow_visitors(household).values_list("pk", flat=True)):
+        raise ValidationError(
+            {"visitors": _("Fellow visitors are the village's cadres and the grid's workers.")}
+        )
+    visit.save()
     visit.visitors.set(sorted(people))
     audit.record(action=AuditAction.CREATE, instance=visit, actor=actor, after=audit.snapshot(visit))
     if kind == VisitKind.THREE_MUSTS:

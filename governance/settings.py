@@ -269,6 +269,8 @@ SPECTACULAR_SETTINGS = {
         # an inspection saw).
         "StateEnum": "duty.choices.InspectionState",
         "ItemEnum": "duty.choices.Item",
+        # A household visit's kind (routine, special, three musts, by phone) beside a flag's.
+        "VisitKindEnum": "duty.choices.VisitKind",
     },
     # Swagger UI comes from the installed sidecar package: the docs page loads no CDN asset.
     "SWAGGER_UI_DIST": "SIDECAR",

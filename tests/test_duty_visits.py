@@ -12,6 +12,8 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
@@ -306,3 +308,147 @@ def test_the_due_list_and_coverage_take_a_constant_number_of_queries(
     with django_assert_num_queries(4):
         cover = vs.coverage(office, MONTH)
     assert cover.total.households == 4 + n
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def as_user():
+    """A browser logged in as ``user``, in Chinese."""
+
+    def login(user):
+        client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+        client.force_login(user)
+        return client
+
+    return login
+
+
+def test_a_grid_worker_sees_their_grid_s_due_list_and_no_other_grid(world, people, as_user):
+    client = as_user(people["grid"])
+    page = client.get(reverse("duty:visits-grid", args=[world.grid_a1.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert world.household_a1.head_name in html and world.household_a1_child.number in html
+    assert f"?household={world.household_a1.pk}" in html  # the record-visit button
+    assert client.get(reverse("duty:visits-grid", args=[world.grid_a1_2.pk])).status_code == 404
+    assert client.get(reverse("duty:visits-grid", args=[world.grid_b1.pk])).status_code == 404
+    cover = client.get(reverse("duty:visits")).content.decode()
+    assert world.grid_a1.name in cover and world.grid_a1_2.name not in cover
+
+
+def test_the_office_sees_its_villages_then_a_village_s_grids(world, people, as_user):
+    client = as_user(people["office"])
+    page = client.get(reverse("duty:visits")).content.decode()
+    assert (
+        world.village_a1.name in page and world.village_a2.name in page and world.village_b1.name not in page
+    )
+    grids = client.get(reverse("duty:visits"), {"village": world.village_a1.pk, "month": "2026-11"})
+    assert world.grid_a1_2.name in grids.content.decode()
+    assert client.get(reverse("duty:visits"), {"village": world.village_b1.pk}).status_code == 404
+
+
+def test_the_visit_form_records_a_visit_with_a_photo_and_a_case(world, people, as_user):
+    client = as_user(people["grid"])
+    kind = CaseKind.objects.filter(is_active=True).order_by("id").first()
+    url = reverse("duty:visit-new") + f"?household={world.household_a1.pk}"
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url,
+        {
+            "household": world.household_a1.pk,
+            "kind": "routine",
+            "visited_at": "2026-11-18T09:30",
+            "found": "院墙开裂",
+            "visitors": [people["cadre"].pk],
+            "photos": [jpeg()],
+            "report": "on",
+            "case_kind": kind.pk,
+        },
+    )
+    visit = Visit.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("duty:visit", args=[visit.pk])
+    assert visit.photos.count() == 1 and visit.case is not None
+    detail = client.get(response["Location"]).content.decode()
+    assert visit.case.tracking_number in detail
+    photo = visit.photos.get()
+    assert client.get(reverse("duty:visit-photo", args=[photo.pk])).status_code == 200
+    assert as_user(people["outsider"]).get(reverse("duty:visit-photo", args=[photo.pk])).status_code == 404
+    assert as_user(people["outsider"]).get(reverse("duty:visit", args=[visit.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"visited_at": "2026-11-19T09:30"}, "visited_at", "尚未发生"),
+        ({"household": "other"}, "household", "不在您的网格"),
+        ({"photos": [SimpleUploadedFile("x.jpg", b"<svg/>", content_type="image/jpeg")]}, "photos", "照片"),
+    ],
+)
+def test_bad_input_on_the_visit_form_is_a_field_error_in_chinese_and_nothing_is_saved(
+    world, people, as_user, change, field, message
+):
+    client = as_user(people["cadre"])
+    data = {"household": world.household_a1.pk, "kind": "routine", "visited_at": "2026-11-18T09:00", **change}
+    if data["household"] == "other":
+        data["household"] = world.household_a2.pk
+    response = client.post(
+        reverse("duty:visit-new") + f"?household={world.household_a1.pk}",
+        data,
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert message in response.content.decode()
+    assert not Visit.objects.exists() and not VisitPhoto.objects.exists()
+
+
+def test_an_occasion_is_made_known_on_the_grid_page_and_listed_first(world, people, as_user):
+    client = as_user(people["cadre"])
+    url = reverse("duty:visits-grid", args=[world.grid_a1_2.pk])
+    bad = client.post(
+        url, {"household": world.household_a1_2.pk, "occasion": "emergency", "known_on": "2026-11-20"}
+    )
+    assert "known_on" in bad.context["form"].errors and not ThreeMust.objects.exists()
+    client.post(
+        url, {"household": world.household_a1_2.pk, "occasion": "emergency", "known_on": "2026-11-18"}
+    )
+    assert ThreeMust.objects.get().household == world.household_a1_2
+    assert "table-warning" in client.get(url).content.decode()
+
+
+def test_the_cadre_s_today_page_lists_households_due_special_first(world, people, as_user):
+    special = f.HouseholdFactory(grid=world.grid_a1_2, number="A1-900", is_dispute=True)
+    visit_record(actor=people["cadre"], household=world.household_a1, visited_at=at(2))
+    page = as_user(people["cadre"]).get(reverse("duty:today")).content.decode()
+    section = page[page.index('id="households-due"') :]
+    assert section.index(special.number) < section.index(world.household_a1_2.number)
+    assert f"{reverse('duty:visit-new')}?household={special.pk}" in section
+    assert world.household_a1.number not in section  # visited this month
+
+
+def test_home_tiles_show_the_grid_worker_s_due_households_and_the_cadre_s_coverage(world, people, as_user):
+    visit_record(actor=people["grid"], household=world.household_a1, visited_at=at(2))
+    home = as_user(people["grid"]).get("/").content.decode()
+    tile = home[home.index('data-tile="visits-due"') :][:600]
+    assert ">1<" in tile.replace(" ", "").replace("\n", "") and "50%" in tile
+    home = as_user(people["cadre"]).get("/").content.decode()
+    tile = home[home.index('data-tile="visits-coverage"') :][:600]
+    assert "33%" in tile
+
+
+def test_the_map_s_visit_coverage_layer_counts_per_grid_and_village(world, people):
+    from grids import layers
+    from grids.models import Grid, Village
+
+    visit_record(actor=people["grid"], household=world.household_a1_child, visited_at=at(2))
+    layer = layers.get("visit_coverage")
+    assert layer.higher_is_better
+    by_grid = layer.grids(Grid.objects.all(), people["office"])
+    assert by_grid[world.grid_a1.pk] == 50.0 and by_grid[world.grid_a1_child.pk] == 100.0
+    assert by_grid[world.grid_a1_2.pk] == 0.0 and world.grid_b1.pk not in by_grid
+    assert layer.villages(Village.objects.all(), people["office"]) == {
+        world.village_a1.pk: 33.3,
+        world.village_a2.pk: 0.0,
+    }

@@ -134,6 +134,16 @@ class Filler:
         if name == "duty:photo":
             first = LogPhoto.objects.order_by("pk").first()
             return [first.pk if first else 0]
+        if name in ("duty:visit", "duty:visit-photo"):  # a visit (with a case if any), a photo
+            from duty.models import Visit, VisitPhoto
+
+            model = Visit if name == "duty:visit" else VisitPhoto
+            first = model.objects.order_by("pk").first()
+            cased = Visit.objects.filter(case__isnull=False).order_by("pk").first()
+            return [first.pk if first else 0, *([cased.pk] if cased and model is Visit else []), 0]
+        if name == "duty:visits-grid":  # the demo grid worker's (first-level) grid, a child grid
+            child = Grid.objects.filter(parent__isnull=False).order_by("pk").first()
+            return [Grid.objects.order_by("pk").first().pk, *([child.pk] if child else []), 0]
         if name == "grids:grid":
             return [Grid.objects.order_by("pk").first().pk, 0]
         if param == "number":

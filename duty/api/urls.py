@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from . import inspections, views
+from . import inspections, views, visits
 
 router = DefaultRouter()
 router.register("duty/rosters", views.RosterViewSet)
@@ -10,4 +10,7 @@ router.register("duty/settings", views.DutySettingsViewSet)
 router.register("duty/logs", views.DutyLogViewSet)
 router.register("duty/log-amendments", views.LogAmendmentViewSet)
 router.register("duty/flags", views.DutyFlagViewSet)
+router.register("duty/visits", visits.VisitViewSet)
+router.register("duty/three-musts", visits.ThreeMustViewSet)
+router.register("duty/coverage", visits.CoverageViewSet, basename="duty-coverage")
 router.register("duty/inspections", inspections.InspectionViewSet)
