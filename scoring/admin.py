@@ -1,0 +1,1 @@
+"""The scoring app's models in the admin, scoped like every admin of the project."""

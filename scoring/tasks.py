@@ -1,0 +1,1 @@
+"""The scoring app's Celery jobs (each idempotent and safe on two workers)."""
