@@ -879,14 +879,17 @@ def finding_report(*, finding: PatrolFinding, kind, actor) -> PatrolFinding:
 
 @transaction.atomic
 def photo_add(*, log: DutyLog, actor, item: int, upload) -> LogPhoto:
-    """A photo on one of the items, prepared as a case's photo is (cases.photos)."""
+    """A photo on one of the items, prepared as a case's photo is (cases.photos), with
+    its perceptual hash (the same picture used again is flagged, duty.motions)."""
     from cases import photos
+
+    from .motions import photo_hash
 
     stored = photos.prepare(upload)  # before any write
     log = _log_writable(log, actor)
     if item not in Item.values:
         raise ValidationError({"item": _("Choose one of the nine items.")})
-    row = LogPhoto(log=log, item=item)
+    row = LogPhoto(log=log, item=item, phash=photo_hash(stored))
     row.file.save(stored.name, stored, save=False)
     row.save()
     _log_record(log, actor, item, "photo", {"id": row.pk})

@@ -678,13 +678,21 @@ def board(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def flags(request):
-    """The town office's flags: duty days without a signed log, dismissed with a reason."""
+    """The town office's flags: duty days without a signed log, and logs that look gone
+    through the motions (duty.motions), each with its evidence; by kind; dismissed with a
+    reason."""
+    from . import motions
+    from .choices import FlagKind
+
     if not can(request.user, VIEW, DutyFlag):
         raise PermissionDenied
     show_all = request.GET.get("all") == "1"
+    kind = request.GET.get("kind") if request.GET.get("kind") in FlagKind.values else ""
     queryset = restrict(DutyFlag.objects.select_related("village", "log", "dismissed_by"), request.user)
     if not show_all:
         queryset = queryset.filter(dismissed_at__isnull=True)
+    if kind:
+        queryset = queryset.filter(kind=kind)
     form, failed = DismissForm(request.POST or None), None
     if request.method == "POST":
         flag = get_object_or_404(
@@ -698,13 +706,17 @@ def flags(request):
                 _add_errors(form, exc)
             else:
                 messages.success(request, _("The flag is dismissed."))
-                return redirect("duty:flags")
+                return redirect(request.get_full_path())  # the same kind, the same list
     may_dismiss = can(request.user, CHANGE, DutyFlag)
+    rows = list(queryset.order_by("-date", "village__code", "kind")[:500])
+    motions.evidence_for(rows, request.user)
     return render(
         request,
         "duty/flags.html",
         {
-            "flags": list(queryset.order_by("-date", "village__code")[:500]),
+            "flags": rows,
+            "kinds": FlagKind.choices,
+            "kind": kind,
             "show_all": show_all,
             "form": form,
             "failed": failed,

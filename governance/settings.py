@@ -344,6 +344,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "duty.tasks.flag_missing_logs",
         "schedule": crontab(minute=0, hour=7),
     },
+    # Every day at 07:30, after the missing-log sweep: yesterday's signed duty logs that
+    # look gone through the motions (copied text, a photo used again, a far or late
+    # check-in, days signed in one sitting, spot checks that always pass) are flagged to
+    # the town office (duty.motions). Idempotent and safe on two workers (the same key).
+    "duty-motion-flags": {
+        "task": "duty.tasks.check_motions",
+        "schedule": crontab(minute=30, hour=7),
+    },
 }
 
 LOGGING = {

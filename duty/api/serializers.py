@@ -315,10 +315,61 @@ class DutyLogSerializer(serializers.ModelSerializer):
         return ErrandSerializer(sorted(rows.values(), key=lambda e: (e.opened_on, e.pk)), many=True).data
 
 
+class PhotoPairSerializer(serializers.Serializer):
+    """A photo of the flagged day and the earlier photo it is the same picture as."""
+
+    SOURCE = _('Where the photo is: "log" (a duty log\'s) or "visit" (a household visit\'s).')
+    photo = serializers.IntegerField(help_text=_("The photo's id (a log photo or a visit photo)."))
+    photo_source = serializers.CharField(help_text=SOURCE)
+    earlier = serializers.IntegerField()
+    earlier_source = serializers.CharField(help_text=SOURCE)
+    earlier_date = serializers.DateField()
+    bits = serializers.IntegerField(help_text=_("How many of the 64 bits of their perceptual hashes differ."))
+
+
+class FlagEvidenceSerializer(serializers.Serializer):
+    """What a flag rests on (duty.motions); each kind gives its own keys, none for a
+    missing log."""
+
+    logs = serializers.ListField(child=serializers.IntegerField(), required=False)
+    # repeated text
+    earlier_date = serializers.DateField(required=False)
+    texts = serializers.ListField(
+        child=serializers.ChoiceField(choices=["whole", "summary", "finding"]), required=False
+    )
+    # reused photo
+    photos = serializers.ListField(child=serializers.IntegerField(), required=False)
+    visit_photos = serializers.ListField(child=serializers.IntegerField(), required=False)
+    pairs = PhotoPairSerializer(many=True, required=False)
+    # check-in far
+    distance_m = serializers.IntegerField(required=False)
+    limit_m = serializers.IntegerField(required=False)
+    office = serializers.ListField(child=serializers.FloatField(), min_length=2, max_length=2, required=False)
+    check_in = serializers.ListField(
+        child=serializers.FloatField(), min_length=2, max_length=2, required=False
+    )
+    # check-in late
+    check_in_at = serializers.DateTimeField(required=False)
+    limit = serializers.CharField(required=False)
+    # signed in one sitting
+    signed_at = serializers.ListField(child=serializers.DateTimeField(), required=False)
+    span_minutes = serializers.IntegerField(required=False)
+    # spot checks that always pass
+    checks = serializers.IntegerField(required=False)
+    since = serializers.DateField(required=False)
+    until = serializers.DateField(required=False)
+
+
+@extend_schema_field(FlagEvidenceSerializer)
+class EvidenceField(serializers.JSONField):
+    """The flag's evidence as stored (its shape declared for the schema)."""
+
+
 class DutyFlagSerializer(serializers.ModelSerializer):
     village_name = serializers.CharField(source="village.name", read_only=True)
     kind_display = ChoiceDisplayField(source="kind")
     dismissed_by_name = serializers.StringRelatedField(source="dismissed_by", allow_null=True)
+    evidence = EvidenceField(read_only=True)
 
     class Meta:
         model = DutyFlag
@@ -331,6 +382,7 @@ class DutyFlagSerializer(serializers.ModelSerializer):
             "date",
             "log",
             "reason",
+            "evidence",
             "created_at",
             "dismissed_at",
             "dismissed_by",
