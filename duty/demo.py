@@ -254,3 +254,92 @@ def _file_log(village: Village, shift: Shift, households: list, *, seed: int) ->
     services.log_update(log=log, actor=cadre, data={"summary": "九项工作均已落实，村内无异常。"})
     if len(households) >= 5:
         services.log_sign(log=log, actor=cadre, now=_at(day, 18, seed % 20))
+
+
+# ---------------------------------------------------------------------------------------
+# Unannounced inspections (一周一暗访)
+# ---------------------------------------------------------------------------------------
+
+ABSENT = "值班室无人，电话无人接听，联系后 20 分钟到岗。"
+FINDINGS = [
+    "值班干部在岗，台账记录完整。",
+    "垃圾分类抽查记录与实际不符。",
+    "公开栏值班表未及时更新。",
+    "代办事项台账清楚，群众评价较好。",
+    "巡查记录简单，未写明路线。",
+]
+
+
+@demo.step("duty_inspections", after=("duty_logs",))
+def build_duty_inspections(run: demo.DemoRun) -> None:
+    """One unannounced inspection a week in every village of the demo town, from the first
+    month of the rosters to today: a few found the cadre on duty away (脱岗), some scored
+    low; each village's latest is a draft still, hidden from the village. Bulk-created (the
+    rules they stand for are the services', tested there). Built once."""
+    from governance.models import User
+
+    from .choices import InspectionState, Item, Position
+    from .models import Inspection
+
+    town = Town.objects.get(code=town_code(0))
+    if Inspection.objects.filter(town=town).exists():
+        return
+    office = User.objects.filter(username="demo_office").first()
+    supervisor = User.objects.filter(username="demo_supervisor").first()
+    now = timezone.now()
+    today = timezone.localdate()
+    first = add_months(this_month(today), -1)
+    villages = list(Village.objects.filter(town=town, deleted_at__isnull=True).order_by("code"))
+    leads = {
+        (s.roster.village_id, s.date): s.person_id
+        for s in Shift.objects.filter(
+            roster__village__in=villages,
+            roster__state=RosterState.PUBLISHED,
+            roster__deleted_at__isnull=True,
+            deleted_at__isnull=True,
+            position=Position.LEAD,
+            date__gte=first,
+            date__lte=today,
+        ).select_related("roster")
+    }
+    monday = first - datetime.timedelta(days=first.weekday())
+    this_week = today - datetime.timedelta(days=today.weekday())
+    rows = []
+    for week in range((this_week - monday).days // 7 + 1):
+        start = monday + datetime.timedelta(weeks=week)
+        for index, village in enumerate(villages):
+            seed = week * 7 + index * 3
+            day = start + datetime.timedelta(days=seed % 5)
+            at = _at(day, 9 + seed % 7, (seed * 13) % 60)
+            if day < first or at > now:
+                continue
+            present = seed % 9 != 4
+            score = (75 + seed % 24) if present else (38 + seed % 20)
+            if present and seed % 11 == 3:
+                score = 52 + seed % 10  # there, but the work gone through the motions
+            items = [i for i in Item.values if i == Item.CHECK_IN or (seed + i) % 4] if present else []
+            published_at = min(at + datetime.timedelta(days=2), now)
+            rows.append(
+                Inspection(
+                    town=town,
+                    village=village,
+                    at=at,
+                    inspectors="镇纪委 陈国强、镇组织办 王丽萍",
+                    on_duty_id=leads.get((village.pk, day)),
+                    present=present,
+                    items_seen=items,
+                    findings=FINDINGS[seed % len(FINDINGS)] if present else ABSENT,
+                    score=score,
+                    state=InspectionState.PUBLISHED,
+                    published_at=published_at,
+                    published_by=office if seed % 2 else supervisor or office,
+                )
+            )
+    latest = {row.village_id: row for row in rows}  # each village's last one: not published yet
+    for row in latest.values():
+        row.state, row.published_at, row.published_by = InspectionState.DRAFT, None, None
+    Inspection.objects.bulk_create(rows, batch_size=500)
+    made = Inspection.objects.filter(town=town, deleted_at__isnull=True)
+    run.count("duty inspections", made.count())
+    run.count("  published", made.filter(state=InspectionState.PUBLISHED).count())
+    run.count("  absent (脱岗)", made.filter(present=False).count())

@@ -86,7 +86,7 @@ class InspectionForm(forms.Form):
         choices=Item.choices,
         coerce=int,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     findings = forms.CharField(
         label=gettext_lazy("findings"),
@@ -136,6 +136,12 @@ class PageFilter(service.InspectionFilter):
     class Meta(service.InspectionFilter.Meta):
         fields = ["village", "month", "state", "absent"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # the page asks 脱岗 its own way, and shows the user's own town's only
+        self.filters.pop("present")
+        self.filters.pop("town")
+
     def filter_absent(self, queryset, name, value):
         return queryset.filter(present=value != "1") if value in ("0", "1") else queryset
 
@@ -152,10 +158,12 @@ def inspection_list(request):
     _readers_only(request)
     inspector = service.villages_inspected_by(request.user).exists()
     filterset = PageFilter(request.GET or None, queryset=service.inspections_for_user(request.user))
-    filterset.form.fields.pop("town", None)
     if not inspector:
-        filterset.form.fields.pop("state", None)
+        filterset.filters.pop("state")
     prepare(filterset, request.user)
+    filterset.form.fields["village"].empty_label = _("All")
+    if "state" in filterset.form.fields:
+        filterset.form.fields["state"].choices = [("", _("All")), *InspectionState.choices]
     month_field = filterset.form.fields["month"]
     month_field.widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
     queryset = filterset.qs if filterset.is_bound else filterset.queryset

@@ -457,3 +457,31 @@ def test_the_list_answers_in_a_constant_number_of_queries(world, people, roster,
     with count_queries() as more:
         assert len(office.get(URL).json()["results"]) == 8
     assert len(more.captured_queries) == len(few.captured_queries), more.listing()
+
+
+# ---------------------------------------------------------------------------------------
+# The demo
+# ---------------------------------------------------------------------------------------
+
+
+def test_the_demo_inspects_each_village_weekly_with_some_absent_and_the_latest_still_drafts(db):
+    from django.core.management import call_command
+
+    from governance.models import User
+
+    call_command("seed_demo", "--villages", "3", "--grids-per-village", "2", stdout=io.StringIO())
+    rows = list(Inspection.objects.all())
+    days = [(i.village_id, timezone.localtime(i.at).date()) for i in rows]
+    weeks = {(village, day - datetime.timedelta(days=day.weekday())) for village, day in days}
+    assert len(weeks) == len(rows) >= 3 * 5  # one a week per village, over more than a month
+    assert any(not i.present for i in rows) and any(i.score < 60 for i in rows)
+    assert all(i.at <= timezone.now() for i in rows)
+    latest = {i.village_id: i for i in sorted(rows, key=lambda i: i.at)}
+    assert {i.pk for i in rows if i.state == InspectionState.DRAFT} == {i.pk for i in latest.values()}
+    assert all(i.published_at and i.published_by for i in rows if i.state == InspectionState.PUBLISHED)
+    cadre = User.objects.get(username="demo_cadre")
+    visible = service.inspections_for_user(cadre)
+    assert visible.exists() and not visible.filter(state=InspectionState.DRAFT).exists()
+    assert not visible.exclude(village__in=cadre.memberships.values("village")).exists()
+    call_command("seed_demo", "--villages", "3", "--grids-per-village", "2", stdout=io.StringIO())
+    assert Inspection.objects.count() == len(rows)  # built once

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.views.generic import RedirectView
 
 from cases.models import Case, CaseAttachment, CaseKind
-from duty.models import DutyLog, LogPhoto, Roster
+from duty.models import DutyLog, Inspection, InspectionPhoto, LogPhoto, Roster
 from governance.models import User
 from governance.workdays import SHANGHAI
 from grids.models import Grid, Town, Village
@@ -133,6 +133,12 @@ class Filler:
             return [*{log.state: log.pk for log in logs}.values(), 0]
         if name == "duty:photo":
             first = LogPhoto.objects.order_by("pk").first()
+            return [first.pk if first else 0]
+        if name in ("duty:inspection", "duty:inspection-edit"):  # a draft, a published one, none
+            rows = Inspection.objects.order_by("state", "pk")
+            return [*{i.state: i.pk for i in rows}.values(), 0]
+        if name == "duty:inspection-photo":
+            first = InspectionPhoto.objects.order_by("pk").first()
             return [first.pk if first else 0]
         if name in ("duty:visit", "duty:visit-photo"):  # a visit (with a case if any), a photo
             from duty.models import Visit, VisitPhoto
