@@ -452,3 +452,28 @@ def test_the_map_s_visit_coverage_layer_counts_per_grid_and_village(world, peopl
         world.village_a1.pk: 33.3,
         world.village_a2.pk: 0.0,
     }
+
+
+def test_the_demo_town_has_three_months_of_visits_with_coverage_between_60_and_100_percent():
+    from django.core.management import call_command
+
+    from duty.models import add_months
+    from grids.demo import town_code
+    from grids.models import Grid, Town
+
+    small = ["--villages", "3", "--grids-per-village", "4", "--households-per-village", "30"]
+    call_command("seed_demo", *small, stdout=io.StringIO())
+    town = Town.objects.get(code=town_code(0))
+    homes = Grid.objects.filter(village__town=town, children__isnull=True)
+    for month in (add_months(MONTH, -2), add_months(MONTH, -1)):
+        rates = [f.rate for f in vs.grid_figures(homes, month).values()]
+        assert rates and all(60 <= r <= 100 for r in rates), rates
+    now = vs.grid_figures(Grid.objects.filter(village__town=town, level=1), MONTH)
+    assert 0 < sum(f.visited for f in now.values()) < sum(f.households for f in now.values())
+    musts = ThreeMust.objects.filter(town=town)
+    assert musts.filter(visit__isnull=False).count() == 4
+    assert {m.due_on < NOW.date() for m in musts.filter(visit__isnull=True)} == {True, False}
+    assert Visit.objects.filter(town=town, case__isnull=False).count() == 1
+    before = Visit.objects.count()
+    call_command("seed_demo", *small, stdout=io.StringIO())  # built once
+    assert Visit.objects.count() == before
