@@ -27,6 +27,7 @@ from . import services
 from .choices import RosterState
 from .models import Amendment, Roster, Shift, add_months, publish_deadline
 from .selectors import this_month
+from .visit_demo import build_duty_visits  # noqa: F401 - the step "duty_visits", after the logs
 
 # The teams: the cadre of the users step, and more of the village's party members made
 # cadres (the first village, demo_cadre's, nine as 双溪村).
