@@ -344,3 +344,11 @@ def build_duty_inspections(run: demo.DemoRun) -> None:
     run.count("duty inspections", made.count())
     run.count("  published", made.filter(state=InspectionState.PUBLISHED).count())
     run.count("  absent (脱岗)", made.filter(present=False).count())
+
+
+@demo.step("duty_motions", after=("duty_logs",))
+def build_duty_motions(run: demo.DemoRun) -> None:
+    """Logs gone through the motions, and the checks run over them (duty.motions_demo)."""
+    from .motions_demo import build
+
+    build(run)

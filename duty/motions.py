@@ -203,10 +203,11 @@ def check(*, first: datetime.date, last: datetime.date | None = None) -> dict[st
     rows += check_in_far(logs)
     rows += check_in_late(logs)
     rows += one_sitting(first, last)
-    day = first
+    day, passing = first, []
     while day <= last:
-        rows += always_pass(day, [log for log in logs if log["date"] == day])
+        passing += always_pass(day, [log for log in logs if log["date"] == day], made=passing)
         day += datetime.timedelta(days=1)
+    rows += passing
     DutyFlag.objects.bulk_create(rows, ignore_conflicts=True)
     after = _counts(first, last)
     return {kind.value: after.get(kind, 0) - before.get(kind, 0) for kind in MOTION_KINDS}
@@ -651,11 +652,11 @@ def _sittings(logs: list[dict], span: datetime.timedelta) -> list[list[dict]]:
 # ---------------------------------------------------------------------------------------
 
 
-def always_pass(day: datetime.date, logs: list[dict]) -> list[DutyFlag]:
+def always_pass(day: datetime.date, logs: list[dict], *, made: Iterable[DutyFlag] = ()) -> list[DutyFlag]:
     """The villages with a signed log on ``day`` whose signed logs of the four weeks to
     ``day`` hold at least ALWAYS_PASS_MIN_CHECKS spot checks and not one failed. Once a
-    village is flagged (or the flag dismissed) it is not flagged again for the same
-    four weeks: the next flag may come four weeks later."""
+    village is flagged (or the flag dismissed; or ``made`` earlier in this run) it is not
+    flagged again for the same four weeks: the next flag may come four weeks later."""
     if not logs:
         return []
     since = day - datetime.timedelta(days=ALWAYS_PASS_DAYS - 1)
@@ -681,7 +682,10 @@ def always_pass(day: datetime.date, logs: list[dict]) -> list[DutyFlag]:
             kind=FlagKind.ALWAYS_PASS, village_id__in=perfect, date__gte=since, date__lt=day
         ).values_list("village_id", flat=True)
     )
+    flagged |= {row.village_id for row in made if since <= row.date < day}
     perfect = {v: n for v, n in perfect.items() if v not in flagged}
+    if not perfect:
+        return []
     window_logs: dict[int, list[int]] = defaultdict(list)
     for pk, village in (
         DutyLog.objects.filter(_signed(), village_id__in=perfect, date__gte=since, date__lte=day)

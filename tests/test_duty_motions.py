@@ -386,6 +386,13 @@ def test_four_weeks_of_spot_checks_that_all_pass_are_flagged(world, cadre, house
     assert run(DAY + datetime.timedelta(days=3))[FlagKind.ALWAYS_PASS] == 0
 
 
+def test_a_run_over_several_days_flags_an_always_passing_village_once(world, cadre, households):
+    logs = checked(world, cadre, households, duty_days(10))
+    assert run(logs[0].date, DAY)[FlagKind.ALWAYS_PASS] == 1
+    (flag,) = flags(FlagKind.ALWAYS_PASS)
+    assert flag.date == logs[7].date  # the day the 40th check passed
+
+
 def test_one_failed_check_or_too_few_checks_is_no_flag(world, cadre, households):
     checked(world, cadre, households, duty_days(7))  # 35 checks
     assert run()[FlagKind.ALWAYS_PASS] == 0
