@@ -426,7 +426,11 @@ def test_a_village_page_shows_its_facts_grids_workers_and_links(world, history, 
     assert facts == {"grids": 3, "households": 3, "residents": 2, "migrants": 0, "party_members": 1}
     rows = {row["grid"].code: row for row in response.context["rows"]}
     assert rows["GA1"]["workers"] == [worker] and rows["GA1"]["households"] == 2
-    assert dict((layer.name, value) for layer, value in rows["GA1"]["values"]) == {"open_cases": 2}
+    # every registered layer has its value (duty's visit coverage beside the open cases)
+    assert dict((layer.name, value) for layer, value in rows["GA1"]["values"]) == {
+        "open_cases": 2,
+        "visit_coverage": 0.0,
+    }
     page = response.content.decode()
     assert "李晓燕" in page
     assert reverse("board-village", args=["VA1"]) in page
@@ -456,7 +460,10 @@ def test_a_grid_page_lists_its_households_with_personal_data_masked(world, histo
         "migrants": 0,
         "party_members": 1,
     }
-    assert dict((layer.name, value) for layer, value in response.context["values"]) == {"open_cases": 2}
+    assert dict((layer.name, value) for layer, value in response.context["values"]) == {
+        "open_cases": 2,
+        "visit_coverage": 0.0,
+    }
     assert not AuditEntry.objects.filter(action="view_personal").exists()
 
 
