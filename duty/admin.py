@@ -9,13 +9,15 @@ from .models import (
     DutySettings,
     ElderlyHelp,
     Errand,
-    HouseholdVisit,
     LogAmendment,
     PatrolFinding,
     PolicyTalk,
     Roster,
     Shift,
     SpotCheck,
+    ThreeMust,
+    Visit,
+    VisitPhoto,
 )
 
 
@@ -102,8 +104,17 @@ class SpotCheckInline(_LogRowInline):
 
 
 class VisitInline(_LogRowInline):
-    model = HouseholdVisit
-    fields = ["household", "note"]
+    """Item 5: the household visits that belong to the log (not taken back)."""
+
+    model = Visit
+    fk_name = "log"
+    fields = ["visited_at", "household", "kind", "found", "case"]
+    ordering = ["visited_at", "id"]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).filter(deleted_at__isnull=True).select_related("household", "case")
+        )
 
 
 class TalkInline(_LogRowInline):
@@ -160,3 +171,33 @@ class DutyFlagAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "date"]
     list_select_related = ["village", "dismissed_by"]
     date_hierarchy = "date"
+
+
+class VisitPhotoInline(_LogRowInline):
+    model = VisitPhoto
+    fields = ["file", "phash", "created_at"]
+
+
+@admin.register(Visit)
+class VisitAdmin(ReadOnlyAdmin):
+    """Household visits (行村制), scoped, with their photos; recorded on the visit and
+    duty log pages and through the API, by the services."""
+
+    list_display = ["household", "visited_at", "kind", "village", "grid", "by", "log", "case"]
+    list_filter = ["kind", "visited_at"]
+    search_fields = ["household__number", "village__name", "grid__name"]
+    list_select_related = ["household", "village", "grid", "by", "log__village", "case"]
+    date_hierarchy = "visited_at"
+    inlines = [VisitPhotoInline]
+
+
+@admin.register(ThreeMust)
+class ThreeMustAdmin(ReadOnlyAdmin):
+    """The three musts (三必到) made known, each with the day it must be visited by and
+    the visit that answered it."""
+
+    list_display = ["household", "occasion", "known_on", "due_on", "village", "grid", "reported_by", "visit"]
+    list_filter = ["occasion", "due_on"]
+    search_fields = ["household__number", "village__name", "grid__name"]
+    list_select_related = ["household", "village", "grid", "reported_by", "visit__household"]
+    date_hierarchy = "due_on"

@@ -243,7 +243,9 @@ def _file_log(village: Village, shift: Shift, households: list, *, seed: int) ->
                 passed=passed,
                 note="" if passed else "厨余垃圾未分开",
             )
-        services.visit_add(log=log, actor=cadre, household=chosen[0], note="了解家庭情况")
+        services.visit_add(
+            log=log, actor=cadre, household=chosen[0], note="了解家庭情况", at=_at(day, 10, seed % 50)
+        )
     topic, audience = TOPICS[seed % len(TOPICS)]
     services.talk_add(log=log, actor=cadre, topic=topic, audience=audience, people=3 + seed % 12)
     if seed % 2 == 0:

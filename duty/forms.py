@@ -237,7 +237,10 @@ class SpotCheckForm(_HouseholdForm):
 
 
 class VisitForm(_HouseholdForm):
-    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    # "note" stays the field's name: the phone's offline queue sends it as it is.
+    note = forms.CharField(
+        label=_("What was found"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
 
 class TalkForm(forms.Form):

@@ -435,30 +435,6 @@ class SpotCheck(_LogRow):
         return f"{self.household}: {self.passed}"
 
 
-class HouseholdVisit(_LogRow):
-    """5. 联系农户访一访: a household of the village visited on the duty day."""
-
-    log = models.ForeignKey(DutyLog, on_delete=models.CASCADE, related_name="visits")
-    household = models.ForeignKey(
-        "grids.Household", on_delete=models.PROTECT, related_name="+", verbose_name=_("household")
-    )
-    note = models.CharField(_("note"), max_length=200, blank=True)
-
-    class Meta(_LogRow.Meta):
-        verbose_name = _("household visited")
-        verbose_name_plural = _("households visited")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["log", "household"],
-                name="duty_visit_once_a_day",
-                violation_error_message=_("This household is already listed today."),
-            )
-        ]
-
-    def __str__(self):
-        return str(self.household)
-
-
 class PolicyTalk(_LogRow):
     """6. 政策宣传讲一讲: a policy explained, to whom, to how many."""
 

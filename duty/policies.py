@@ -30,7 +30,6 @@ from .models import (
     DutySettings,
     ElderlyHelp,
     Errand,
-    HouseholdVisit,
     Inspection,
     InspectionPhoto,
     LogAmendment,
@@ -115,7 +114,8 @@ def deadline_town_ids(user) -> set[int]:
 # A log is its village's duty day. Grid workers do not read them: a log names households
 # of the whole village (spot checks, visits), and a grid worker sees their own grid's
 # only. Which cadre may write which log (the one on duty, or another with a reason) is
-# the services' rule; this says whose village it is.
+# the services' rule; this says whose village it is. A log's visits (item 5) are
+# household visits, read by the visit rule below.
 LOG_READERS = frozenset({OFFICE, SUPERVISOR, CADRE, CLIENT})
 LOG_WRITERS = frozenset({CADRE})
 _LOG_PATHS = [("village", "village_id"), ("town", "village__town_id")]
@@ -123,7 +123,7 @@ _ROW_PATHS = [("village", "log__village_id"), ("town", "log__village__town_id")]
 
 register(DutyLog, paths=_LOG_PATHS, view=LOG_READERS, change=LOG_WRITERS)
 register(Errand, paths=_LOG_PATHS, view=LOG_READERS, change=LOG_WRITERS)
-for _row in (SpotCheck, HouseholdVisit, PolicyTalk, ElderlyHelp, PatrolFinding, LogPhoto):
+for _row in (SpotCheck, PolicyTalk, ElderlyHelp, PatrolFinding, LogPhoto):
     register(_row, paths=_ROW_PATHS, view=LOG_READERS, change=LOG_WRITERS)
 register(LogAmendment, paths=_ROW_PATHS, view=LOG_READERS, change=LOG_WRITERS)
 register(LogSubmission, paths=_ROW_PATHS, view=LOG_WRITERS, change=LOG_WRITERS)

@@ -25,12 +25,12 @@ from .models import (
     DutySettings,
     ElderlyHelp,
     Errand,
-    HouseholdVisit,
     PatrolFinding,
     PolicyTalk,
     Roster,
     Shift,
     SpotCheck,
+    Visit,
     add_months,
     month_days,
     publish_deadline,
@@ -185,11 +185,11 @@ def public_roster(village: Village, month: datetime.date) -> Roster | None:
 # ---------------------------------------------------------------------------------------
 
 
-def _count(model, **outer):
+def _count(model, **filters):
     """A correlated count of ``model``'s rows of the outer log (one subquery)."""
     return Coalesce(
         Subquery(
-            model.objects.filter(log=OuterRef("pk"))
+            model.objects.filter(log=OuterRef("pk"), **filters)
             .order_by()
             .values("log")
             .annotate(n=Count("pk"))
@@ -204,7 +204,7 @@ def with_progress(queryset: QuerySet[DutyLog]) -> QuerySet[DutyLog]:
     the town's today board included, is one query however many villages)."""
     return queryset.annotate(
         n_spot_checks=_count(SpotCheck),
-        n_visits=_count(HouseholdVisit),
+        n_visits=_count(Visit, deleted_at__isnull=True),
         n_talks=_count(PolicyTalk),
         n_elderly=_count(ElderlyHelp),
         n_findings=_count(PatrolFinding),

@@ -51,7 +51,6 @@ from .models import (
     DutySettings,
     ElderlyHelp,
     Errand,
-    HouseholdVisit,
     LogAmendment,
     LogPhoto,
     LogSubmission,
@@ -61,6 +60,7 @@ from .models import (
     Roster,
     Shift,
     SpotCheck,
+    Visit,
     month_days,
     month_end,
     new_office_token,
@@ -581,6 +581,10 @@ def _hm(at: datetime.datetime) -> str:
     return _local(at).strftime("%H:%M")
 
 
+def _noon(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+
+
 def _log_lock(log: DutyLog) -> DutyLog:
     return DutyLog.objects.select_for_update().select_related("village").get(pk=log.pk)
 
@@ -811,15 +815,38 @@ def spot_check_add(*, log: DutyLog, actor, household: Household, passed: bool, n
     return _add_row(log, actor, Item.SPOT_CHECKS, row)
 
 
+def log_visits(log: DutyLog) -> QuerySet[Visit]:
+    """Item 5 of a log: the visits that belong to it (listed on it, or made from the due
+    list by its cadre that day), not taken back."""
+    return Visit.objects.filter(log=log, deleted_at__isnull=True)
+
+
 @transaction.atomic
-def visit_add(*, log: DutyLog, actor, household: Household, note: str = "") -> HouseholdVisit:
-    """5. 联系农户访一访: a household of the village visited."""
+def visit_add(
+    *, log: DutyLog, actor, household: Household, note: str = "", at: datetime.datetime | None = None
+) -> Visit:
+    """5. 联系农户访一访: a household of the village visited, recorded as every visit is
+    (:func:`duty.visits.visit_record`, a routine visit by the cadre, ``note`` what was
+    found) and belonging to the log. ``at`` is now on the duty day itself; a draft of an
+    earlier day filled in late gets that day's noon (the day is what the log says)."""
+    from .visits import visit_record  # the one way in for every visit
+
     log = _log_writable(log, actor)
     _household_of_village(log, household)
-    if HouseholdVisit.objects.filter(log=log, household=household).exists():
+    if log_visits(log).filter(household=household).exists():
         raise ValidationError({"household": _("This household is already listed today.")})
-    row = HouseholdVisit(log=log, household=household, note=(note or "").strip())
-    return _add_row(log, actor, Item.VISITS, row)
+    if at is None:
+        now = timezone.now()
+        at = now if _local(now).date() == log.date else _noon(log.date)
+    elif _local(at).date() != log.date:
+        raise ValidationError(
+            {"visited_at": _("The visit must be on the duty day, %(date)s.") % {"date": _day(log.date)}}
+        )
+    visit = visit_record(actor=actor, household=household, visited_at=at, found=note, log=log)
+    _log_record(
+        log, actor, Item.VISITS, "added", {"model": "visit", "id": visit.pk, "text": str(visit)[:200]}
+    )
+    return visit
 
 
 @transaction.atomic
@@ -898,7 +925,7 @@ def photo_add(*, log: DutyLog, actor, item: int, upload) -> LogPhoto:
 
 ROW_MODELS = {
     "spot_check": (SpotCheck, Item.SPOT_CHECKS),
-    "visit": (HouseholdVisit, Item.VISITS),
+    "visit": (Visit, Item.VISITS),
     "talk": (PolicyTalk, Item.TALKS),
     "elderly": (ElderlyHelp, Item.ELDERLY),
     "finding": (PatrolFinding, Item.PATROL),
@@ -909,16 +936,26 @@ ROW_MODELS = {
 @transaction.atomic
 def row_remove(*, log: DutyLog, actor, kind: str, row_id: int) -> None:
     """Take back an entry of a draft (not an errand: it is done or stays open; not a
-    finding reported as a case)."""
+    finding or a visit reported as a case). A visit is governed data: it is soft-deleted,
+    with its own audit row, and gone from every list."""
     log = _log_writable(log, actor)
     model, item = ROW_MODELS[kind]
-    row = model.objects.filter(log=log, pk=row_id).first()
+    rows = log_visits(log) if model is Visit else model.objects.filter(log=log)
+    row = rows.filter(pk=row_id).first()
     if row is None:
         raise ValidationError({"row": _("No such entry in this log.")})
     if getattr(row, "case_id", None):
+        if model is Visit:
+            raise ValidationError({"row": _("A case was reported from this visit: it stays.")})
         raise ValidationError({"row": _("This finding is a case now: it stays.")})
     text = str(row)[:200]
-    row.delete()
+    if model is Visit:
+        try:
+            governed_delete(instance=row, actor=actor)
+        except ValidationError as exc:  # a three-musts occasion it answered
+            raise ValidationError({"row": exc.messages}) from None
+    else:
+        row.delete()
     _log_record(
         log, actor, getattr(row, "item", item), "removed", {"model": kind, "id": row_id, "text": text}
     )
@@ -937,7 +974,7 @@ def sign_problems(log: DutyLog) -> list[str]:
         )
     if SpotCheck.objects.filter(log=log).exclude(household__village_id=log.village_id).exists():
         problems.append(_("A spot check names a household of another village."))
-    if HouseholdVisit.objects.filter(log=log).exclude(household__village_id=log.village_id).exists():
+    if log_visits(log).exclude(village_id=log.village_id).exists():
         problems.append(_("A visit names a household of another village."))
     return problems
 

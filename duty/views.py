@@ -55,7 +55,6 @@ from .models import (
     DutyLog,
     DutySettings,
     ElderlyHelp,
-    HouseholdVisit,
     LogAmendment,
     LogPhoto,
     OfficeCode,
@@ -552,7 +551,9 @@ def _log_page(request, log: DutyLog, *, shift=None, template="duty/log.html", ho
         "errands": errands,
         "findings": list(PatrolFinding.objects.filter(log=log).select_related("case").order_by("id")),
         "spot_checks": list(SpotCheck.objects.filter(log=log).select_related("household").order_by("id")),
-        "visits": list(HouseholdVisit.objects.filter(log=log).select_related("household").order_by("id")),
+        "visits": list(
+            services.log_visits(log).select_related("household", "case").order_by("visited_at", "id")
+        ),
         "talks": list(PolicyTalk.objects.filter(log=log).order_by("id")),
         "elderly": list(ElderlyHelp.objects.filter(log=log).order_by("id")),
         **{f"photos_{i}": photos.get(i, []) for i in Item.values},

@@ -8,11 +8,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from duty.models import DutyLog, PolicyTalk
+from duty.models import DutyLog, PolicyTalk, Visit
 from governance.models import User
 
 from . import e2e
-from .e2e import PHONE, browsing, log_in
+from .e2e import DESK, PHONE, browsing, log_in, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # The module's fixtures: one Chromium, one demo town and a live server on it (tests/e2e.py).
@@ -56,13 +56,29 @@ def test_a_cadre_files_the_duty_day_on_a_phone_with_the_network_cut_midway(brows
         talk.get_by_role("button", name="添加宣讲").click()
         expect(page.locator("#log-queue")).to_contain_text("1 条记录暂存在本手机上")
         assert not PolicyTalk.objects.filter(topic="防范电信诈骗").exists()
+        # and a household visited (item 5), kept too
+        visit = section(page, 5)
+        choice = visit.locator("select[name=household] option").nth(1)
+        household = choice.get_attribute("value")
+        visit.locator("select[name=household]").select_option(household)
+        visit.locator("textarea[name=note]").fill("老人独居，身体尚好")
+        visit.get_by_role("button", name="添加走访").click()
+        expect(page.locator("#log-queue")).to_contain_text("2 条记录暂存在本手机上")
+        assert not Visit.objects.filter(found="老人独居，身体尚好").exists()
 
         # the connection returns: it is sent, once, and the page shows it
         page.context.set_offline(False)
         page.evaluate("window.dispatchEvent(new Event('online'))")
         expect(section(page, 6)).to_contain_text("防范电信诈骗", timeout=15_000)
+        expect(section(page, 5)).to_contain_text("老人独居，身体尚好")
         expect(page.locator("#log-queue")).to_be_empty()
         assert PolicyTalk.objects.filter(topic="防范电信诈骗").count() == 1
+        visits = Visit.objects.filter(found="老人独居，身体尚好")
+        assert [(v.household_id, v.log.cadre_id, v.kind) for v in visits] == [
+            (int(household), cadre.pk, "routine")
+        ]
+        expect(section(page, 5)).to_contain_text("日常走访")
+        shoot(page, "duty-log-item5-360")
 
         # signing too early is refused with the rule's message
         page.locator("#item-9 #sign-form").evaluate("f => f.closest('details').open = true")
@@ -70,3 +86,8 @@ def test_a_cadre_files_the_duty_day_on_a_phone_with_the_network_cut_midway(brows
         expect(page.locator("#log-problems")).to_contain_text("垃圾分类每天至少抽查 5 户")
     log = DutyLog.objects.get(cadre=cadre, date=timezone.localdate())
     assert log.state == "draft" and log.check_in_reason == "二维码被雨淋坏"
+    with browsing(browser, DESK) as page:
+        log_in(page, server, "demo_cadre")
+        page.goto(f"{server}/duty/today/#item-5")
+        expect(page.locator("#item-5")).to_contain_text("老人独居，身体尚好")
+        shoot(page, "duty-log-item5-1280")

@@ -16,13 +16,13 @@ from ..models import (
     DutySettings,
     ElderlyHelp,
     Errand,
-    HouseholdVisit,
     LogAmendment,
     PatrolFinding,
     PolicyTalk,
     Roster,
     Shift,
     SpotCheck,
+    Visit,
 )
 
 
@@ -200,12 +200,28 @@ class SpotCheckSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class VisitSerializer(serializers.ModelSerializer):
+class LogVisitSerializer(serializers.ModelSerializer):
+    """A visit of a log's item 5 (the household visit itself: /api/v1/duty/visits/)."""
+
     household_number = serializers.CharField(source="household.number", read_only=True)
+    kind_display = ChoiceDisplayField(source="kind")
+    case_number = serializers.CharField(
+        source="case.tracking_number", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
-        model = HouseholdVisit
-        fields = ["id", "household", "household_number", "note"]
+        model = Visit
+        fields = [
+            "id",
+            "household",
+            "household_number",
+            "visited_at",
+            "kind",
+            "kind_display",
+            "found",
+            "case",
+            "case_number",
+        ]
         read_only_fields = fields
 
 
@@ -259,7 +275,7 @@ class DutyLogSerializer(serializers.ModelSerializer):
     errands = serializers.SerializerMethodField()
     findings = FindingSerializer(many=True, read_only=True)
     spot_checks = SpotCheckSerializer(many=True, read_only=True)
-    visits = VisitSerializer(many=True, read_only=True)
+    visits = LogVisitSerializer(source="log_visits", many=True, read_only=True)
     talks = TalkSerializer(many=True, read_only=True)
     elderly = ElderlySerializer(many=True, read_only=True)
     amendments = LogAmendmentSerializer(many=True, read_only=True)

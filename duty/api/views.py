@@ -25,12 +25,12 @@ from ..models import (
     DutyFlag,
     DutyLog,
     DutySettings,
-    HouseholdVisit,
     LogAmendment,
     PatrolFinding,
     Roster,
     Shift,
     SpotCheck,
+    Visit,
 )
 from . import serializers as s
 
@@ -235,7 +235,13 @@ class DutyLogViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
             "errands_done",
             Prefetch("findings", queryset=PatrolFinding.objects.select_related("case").order_by("id")),
             Prefetch("spot_checks", queryset=SpotCheck.objects.select_related("household").order_by("id")),
-            Prefetch("visits", queryset=HouseholdVisit.objects.select_related("household").order_by("id")),
+            Prefetch(
+                "visits_made",
+                queryset=Visit.objects.filter(deleted_at__isnull=True)
+                .select_related("household", "case")
+                .order_by("visited_at", "id"),
+                to_attr="log_visits",
+            ),
             "talks",
             "elderly",
             Prefetch("amendments", queryset=LogAmendment.objects.select_related("by").order_by("at", "id")),
