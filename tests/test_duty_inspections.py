@@ -485,3 +485,62 @@ def test_the_demo_inspects_each_village_weekly_with_some_absent_and_the_latest_s
     assert not visible.exclude(village__in=cadre.memberships.values("village")).exists()
     call_command("seed_demo", "--villages", "3", "--grids-per-village", "2", stdout=io.StringIO())
     assert Inspection.objects.count() == len(rows)  # built once
+
+
+def test_the_office_edits_a_draft_on_its_pages_adds_and_removes_a_photo_and_deletes_it(world, people, draft):
+    office = client_of(people["office"])
+    edit = f"/duty/inspections/{draft.pk}/edit/"
+    form = office.get(edit)
+    assert form.status_code == 200 and "值班室无人" in form.text
+    data = {
+        "village": world.village_a1.pk,
+        "at": timezone.localtime(draft.at).strftime("%Y-%m-%dT%H:%M"),
+        "present": "1",
+        "on_duty": str(people["other"].pk),
+        "items_seen": ["1", "2", "3"],
+        "findings": "补充：值班干部外出代办，已电话核实",
+        "score": "70",
+        "inspectors": "王丽萍",
+    }
+    assert office.post(edit, data).status_code == 302
+    draft.refresh_from_db()
+    assert (draft.present, draft.on_duty, draft.items_seen, draft.score) == (
+        True,
+        people["other"],
+        [1, 2, 3],
+        70,
+    )
+    page = f"/duty/inspections/{draft.pk}/"
+    assert office.post(page, {"action": "photo", "photo": photo()}).status_code == 302
+    assert draft.photos.count() == 2
+    first = draft.photos.order_by("id").first().pk
+    assert office.post(page, {"action": "remove_photo", "photo": first}).status_code == 302
+    assert list(draft.photos.values_list("pk", flat=True)) != [first] and draft.photos.count() == 1
+    refused = office.post(
+        page, {"action": "photo", "photo": SimpleUploadedFile("x.jpg", b"nope", "image/jpeg")}
+    )
+    assert refused.status_code == 200 and 'id="inspection-problems"' in refused.text
+    assert office.post(page, {"action": "delete"}).status_code == 302
+    assert office.get(page).status_code == 404
+
+
+def test_a_published_inspection_has_no_edit_page_and_refuses_a_second_publish(world, people, draft):
+    service.inspection_publish(inspection=draft, actor=people["office"])
+    office = client_of(people["office"])
+    assert office.get(f"/duty/inspections/{draft.pk}/edit/")["Location"] == f"/duty/inspections/{draft.pk}/"
+    again = office.post(f"/duty/inspections/{draft.pk}/", {"action": "publish"})
+    assert again.status_code == 200 and "结果已定" in again.text
+    assert office.post(f"/duty/inspections/{draft.pk}/", {"action": "delete"}).status_code == 403
+
+
+def test_the_list_page_answers_in_a_constant_number_of_queries(world, people, roster, count_queries):
+    office = client_of(people["office"])
+    office.get("/")  # the session and the scope's first queries
+    record(world, people)
+    with count_queries() as few:
+        assert office.get("/duty/inspections/").status_code == 200
+    for n in range(5):
+        record(world, people, village=world.village_a2, present=True, score=80 + n)
+    with count_queries() as more:
+        assert office.get("/duty/inspections/").status_code == 200
+    assert len(more.captured_queries) == len(few.captured_queries), more.listing()

@@ -22,6 +22,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # The module's fixtures: one Chromium, one demo town and a live server on it (tests/e2e.py).
 chromium, browser, demo_town, server, _django_db_helper = e2e.FIXTURES
 
+# The image's width once it has loaded (0 for one that does not load).
+LOADED = "img => img.decode().then(() => img.naturalWidth, () => 0)"
 FINDINGS = "上午十点到村委会，值班室无人，值班电话无人接听"
 
 
@@ -64,7 +66,7 @@ def test_an_inspection_is_recorded_on_a_phone_hidden_from_the_village_until_the_
         assert inspection.photos.count() == 1 and inspection.village == village
         expect(page.locator("#inspection-present")).to_contain_text("脱岗")
         expect(page.locator("#inspection-photos img")).to_have_count(1)
-        assert page.locator("#inspection-photos img").evaluate("img => img.naturalWidth") > 0
+        assert page.locator("#inspection-photos img").evaluate(LOADED) > 0
         fits(page, PHONE)
         shoot(page, "inspection-draft-360")
     detail = f"{server}/duty/inspections/{inspection.pk}/"
@@ -104,7 +106,7 @@ def test_an_inspection_is_recorded_on_a_phone_hidden_from_the_village_until_the_
         page.locator(f'[data-inspection="{inspection.pk}"]').get_by_role("link").click()
         expect(page.locator("#inspection-findings")).to_have_text(FINDINGS)
         expect(page.locator("#inspection-score")).to_have_text("42")
-        assert page.locator("#inspection-photos img").evaluate("img => img.naturalWidth") > 0
+        assert page.locator("#inspection-photos img").evaluate(LOADED) > 0
         expect(page.locator("#inspection-actions")).to_have_count(0)
         fits(page, PHONE)
         shoot(page, "inspection-cadre-360")
