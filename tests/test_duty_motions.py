@@ -571,3 +571,24 @@ def test_the_flags_api_filters_by_kind_and_gives_the_evidence(world, cadre, hous
     assert row["kind"] == "check_in_far" and row["evidence"]["distance_m"] > 2000
     assert row["evidence"]["logs"] == [DutyFlag.objects.get(kind="check_in_far").log_id]
     assert as_user(world.users["office_b"]).get("/api/v1/duty/flags/").json()["count"] == 0
+
+
+def test_a_run_reads_in_the_same_number_of_queries_however_many_logs(world, cadre, households, count_queries):
+    def day_of(village, person, day, seed):
+        log = signed_log(village, day, person, summary=RECORD, check_in_at=at(day, 11))
+        photo_on(log, jpeg(picture(seed)))
+        SpotCheck.objects.bulk_create(SpotCheck(log=log, household=h, passed=True) for h in households[:5])
+
+    day_of(world.village_a1, cadre, DAY - datetime.timedelta(days=1), 20)
+    day_of(world.village_a1, cadre, DAY, 20)
+    with count_queries() as one:
+        run()
+    DutyFlag.objects.all().delete()
+    a2_cadre = f.member("village_cadre", village=world.village_a2)
+    for n in range(1, 4):
+        day_of(world.village_a2, a2_cadre, DAY - datetime.timedelta(days=n), 30 + n)
+    day_of(world.village_a2, a2_cadre, DAY, 31)
+    with count_queries() as more:
+        run()
+    assert DutyFlag.objects.values("village").distinct().count() == 2
+    assert len(more.captured_queries) == len(one.captured_queries), more.listing()

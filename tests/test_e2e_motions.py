@@ -33,7 +33,10 @@ def test_the_office_sees_each_sign_with_its_evidence(browser, server, viewport):
         pictures = photo_row.locator(".photo-pair img")
         expect(pictures).to_have_count(2)
         for i in range(2):  # both pictures load (served within the office's scope)
-            assert pictures.nth(i).evaluate("img => img.complete && img.naturalWidth > 0")
+            pictures.nth(i).scroll_into_view_if_needed()
+            page.wait_for_function(
+                "img => img.complete && img.naturalWidth > 0", arg=pictures.nth(i).element_handle()
+            )
         expect(page.locator('tr[data-kind="check_in_far"]').first).to_contain_text("米")
         sitting = page.locator('tr[data-kind="one_sitting"]').first
         expect(sitting.locator(".flag-evidence a")).to_have_count(3)
