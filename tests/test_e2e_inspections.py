@@ -110,3 +110,19 @@ def test_an_inspection_is_recorded_on_a_phone_hidden_from_the_village_until_the_
         expect(page.locator("#inspection-actions")).to_have_count(0)
         fits(page, PHONE)
         shoot(page, "inspection-cadre-360")
+
+        # and on the village's duty log of that day
+        page.goto(f"{server}/duty/today/")
+        start = page.locator("#start-form")
+        if start.count():
+            reason = start.locator("input[name=off_roster_reason]")
+            if reason.count():
+                reason.fill("与值班干部调班")
+            with page.expect_navigation():
+                start.get_by_role("button").click()
+        if page.locator("#log-inspections").count() == 0:  # today's log is another cadre's
+            page.get_by_role("link", name="打开").click()
+        expect(page.locator("#log-inspections")).to_contain_text("脱岗")
+        expect(page.locator("#log-inspections")).not_to_contain_text("村里看不到")
+        fits(page, PHONE)
+        shoot(page, "inspection-on-the-log-360")
