@@ -86,7 +86,12 @@ class Figures:
         self.visited += other.visited
 
 
-def _visited_in(month: datetime.date):
+def _visited_in(month: datetime.date, **area):
+    """Whether the household (the outer row) has a visit in ``month``. ``area`` (the
+    grids' or villages' ids the outer rows are in) narrows the visits too: PostgreSQL may
+    run the EXISTS as one hashed set of the month's visits, and then it reads those of the
+    area by the (grid, visited_at) or (village, visited_at) index, not the county's. (A
+    household moved in from outside the area this month counts as not yet visited here.)"""
     start, end = month_bounds(month)
     return Exists(
         Visit.objects.filter(
@@ -94,30 +99,45 @@ def _visited_in(month: datetime.date):
             visited_at__gte=start,
             visited_at__lt=end,
             deleted_at__isnull=True,
+            **area,
         )
     )
 
 
-def _figures(households: QuerySet[Household], month: datetime.date, *group) -> QuerySet:
+def _figures(households: QuerySet[Household], month: datetime.date, *group, **area) -> QuerySet:
     """``(*group, households, visited)`` rows: one grouped query, each household's visit
     of the month found by an EXISTS on (household, visited_at)."""
     return (
         households.order_by()
         .values_list(*group)
-        .annotate(n=Count("id"), visited=Count("id", filter=Q(_visited_in(month))))
+        .annotate(n=Count("id"), visited=Count("id", filter=Q(_visited_in(month, **area))))
     )
+
+
+def subtree_ids(grids) -> list[int]:
+    """The ids of ``grids`` (a queryset, or one grid) and of their second-level grids, as
+    a list (one small query). The figures filter ``grid_id IN (<ids>)``: with the ids
+    written out the planner knows it reads a few dozen households and probes each one's
+    visits by the (household, visited_at) index; a subquery or an OR across the join to
+    the grid's parent made PostgreSQL hash a whole month of the county's visits instead
+    (seconds at county scale, bench/duty_bench.py)."""
+    if isinstance(grids, Grid):
+        q = Q(pk=grids.pk) | Q(parent_id=grids.pk)
+    else:
+        q = Q(pk__in=grids.values("pk")) | Q(parent_id__in=grids.values("pk"))
+    return list(Grid.objects.filter(q, deleted_at__isnull=True).values_list("pk", flat=True))
 
 
 def _live(households: QuerySet | None = None) -> QuerySet[Household]:
     return (households if households is not None else Household.objects.all()).filter(deleted_at__isnull=True)
 
 
-def grid_figures(grids: QuerySet[Grid], month: datetime.date) -> dict[int, Figures]:
+def grid_figures(grids, month: datetime.date, *, ids: list[int] | None = None) -> dict[int, Figures]:
     """Coverage per grid of ``grids`` (a first-level grid counts its second-level grids'
-    households too), in one query."""
-    rows = _figures(
-        _live().filter(Q(grid__in=grids) | Q(grid__parent__in=grids)), month, "grid_id", "grid__parent_id"
-    )
+    households too): one query, and one for the grids' ids unless ``ids`` (the grids
+    with their second-level grids) are given."""
+    ids = subtree_ids(grids) if ids is None else ids
+    rows = _figures(_live().filter(grid_id__in=ids), month, "grid_id", "grid__parent_id", grid_id__in=ids)
     out: dict[int, Figures] = {}
     for grid_id, parent_id, n, visited in rows:
         for key in (grid_id, parent_id):
@@ -126,9 +146,11 @@ def grid_figures(grids: QuerySet[Grid], month: datetime.date) -> dict[int, Figur
     return out
 
 
-def village_figures(villages: QuerySet[Village], month: datetime.date) -> dict[int, Figures]:
-    """Coverage per village of ``villages``, in one query."""
-    rows = _figures(_live().filter(village__in=villages), month, "village_id")
+def village_figures(villages, month: datetime.date) -> dict[int, Figures]:
+    """Coverage per village of ``villages`` (a queryset, or their ids): one query, and one
+    for the ids of a queryset (written out, for the reason subtree_ids gives)."""
+    ids = list(villages.values_list("pk", flat=True)) if isinstance(villages, QuerySet) else list(villages)
+    rows = _figures(_live().filter(village_id__in=ids), month, "village_id", village_id__in=ids)
     return {village_id: Figures(n, visited) for village_id, n, visited in rows}
 
 
@@ -158,39 +180,54 @@ def grids_for_user(user) -> QuerySet[Grid]:
     return restrict(Grid.objects.filter(deleted_at__isnull=True), user)
 
 
-def coverage(user, month: datetime.date, *, village: int | None = None, grid: int | None = None) -> Coverage:
-    """Coverage for ``month`` of everything ``user`` reads, by village and grid (4 queries:
-    villages, grids and one aggregate for each). A grid worker sees their grids only."""
+def coverage(
+    user,
+    month: datetime.date,
+    *,
+    village: int | None = None,
+    grid: int | None = None,
+    summary: bool = False,
+) -> Coverage:
+    """Coverage for ``month`` of everything ``user`` reads, by village and by grid (4
+    queries: villages, grids and one aggregate for each). A grid worker sees their grids
+    only. With ``summary``, a user reading several villages (and no ``village`` chosen)
+    gets the villages only (2 queries): the town office's first page."""
     from governance.scoping import resolve_scope
 
     scope = resolve_scope(user)
+    # a grid worker's area is their grids: no village rows for them
+    reads_villages = not grid and (
+        scope.is_superuser or any("grid" not in reach.ids for reach in scope.reaches)
+    )
+    village_rows: list[CoverageRow] = []
+    total = Figures()
+    if reads_villages:
+        villages = restrict(Village.objects.filter(deleted_at__isnull=True), user)
+        if village:
+            villages = villages.filter(pk=village)
+        village_list = list(villages.order_by("code"))
+        by_village = village_figures([v.pk for v in village_list], month)
+        for v in village_list:
+            figures = by_village.get(v.pk, Figures())
+            village_rows.append(CoverageRow(v, figures, level=0))
+            total.add(figures)
+        if summary and not village and len(village_list) > 1:
+            return Coverage(month=month, villages=village_rows, grids={}, total=total)
     grids = grids_for_user(user)
     if village:
         grids = grids.filter(village_id=village)
     if grid:
         grids = grids.filter(Q(pk=grid) | Q(parent_id=grid))
     grid_list = list(grids.select_related("village").order_by("village__code", "code"))
-    by_grid = grid_figures(grids, month)
+    # the user's grids come with their second-level grids (a scope reaching a grid
+    # reaches its children): their ids are the subtree
+    by_grid = grid_figures(grids, month, ids=[g.pk for g in grid_list])
     per_village: dict[int, list[CoverageRow]] = {}
     for g in grid_list:
         per_village.setdefault(g.village_id, []).append(
             CoverageRow(g, by_grid.get(g.pk, Figures()), level=getattr(g, "level", 1) or 1)
         )
-    # a grid worker's area is their grids: no village rows for them
-    reads_villages = scope.is_superuser or any("grid" not in reach.ids for reach in scope.reaches)
-    village_rows: list[CoverageRow] = []
-    total = Figures()
-    if reads_villages and not grid:
-        villages = restrict(Village.objects.filter(deleted_at__isnull=True), user)
-        if village:
-            villages = villages.filter(pk=village)
-        village_list = list(villages.order_by("code"))
-        by_village = village_figures(villages, month)
-        for v in village_list:
-            figures = by_village.get(v.pk, Figures())
-            village_rows.append(CoverageRow(v, figures, level=0))
-            total.add(figures)
-    else:
+    if not reads_villages:
         # the grids at the top of what the user sees (a second-level grid under a listed
         # first-level grid is counted there already)
         listed = {g.pk for g in grid_list}
@@ -256,22 +293,27 @@ def _special() -> ExpressionWrapper:
     return ExpressionWrapper(q, output_field=BooleanField())
 
 
-def due_list(grid: Grid, month: datetime.date, *, today: datetime.date | None = None) -> list[Household]:
+def due_list(
+    grid: Grid, month: datetime.date, *, today: datetime.date | None = None, ids: list[int] | None = None
+) -> list[Household]:
     """The households of ``grid`` (and its second-level grids) still due a visit in
     ``month``, in the order to visit them: an open three-musts occasion first (the most
     urgent first; ``must_overdue`` when its day has passed), then special households (any
     of the flags), then the rest, longest unvisited first (never visited before all).
-    Each carries ``last_visit`` (a datetime or None). One query."""
-    return list(_due(Household.objects.filter(Q(grid=grid) | Q(grid__parent=grid)), month, today=today))
+    Each carries ``last_visit`` (a datetime or None). One query (and one for the grid's
+    ids unless ``ids`` gives them, see subtree_ids)."""
+    ids = subtree_ids(grid) if ids is None else ids
+    return list(_due(Household.objects.filter(grid_id__in=ids), month, today=today, grid_id__in=ids))
 
 
 def village_due(village: Village, month: datetime.date, *, limit: int = 8) -> list[Household]:
     """The top of the due lists of ``village``'s grids (the cadre's today page), in the
     same order, with their grid. One query."""
-    return list(_due(Household.objects.filter(village=village), month).select_related("grid")[:limit])
+    households = Household.objects.filter(village=village)
+    return list(_due(households, month, village_id=village.pk).select_related("grid")[:limit])
 
 
-def _due(households: QuerySet[Household], month: datetime.date, *, today=None) -> QuerySet[Household]:
+def _due(households: QuerySet[Household], month: datetime.date, *, today=None, **area) -> QuerySet[Household]:
     today = today or timezone.localdate()
     open_must = ThreeMust.objects.filter(
         household_id=OuterRef("pk"), visit__isnull=True, deleted_at__isnull=True
@@ -280,7 +322,7 @@ def _due(households: QuerySet[Household], month: datetime.date, *, today=None) -
     return (
         _live(households)
         .annotate(
-            visited=_visited_in(month),
+            visited=_visited_in(month, **area),
             last_visit=Subquery(last.values("visited_at")[:1]),
             must_due=Subquery(open_must.values("due_on")[:1]),
             must_occasion=Subquery(open_must.values("occasion")[:1]),
@@ -298,22 +340,24 @@ def _due(households: QuerySet[Household], month: datetime.date, *, today=None) -
     )
 
 
-def open_three_musts(grid: Grid) -> QuerySet[ThreeMust]:
+def open_three_musts(grid: Grid, *, ids: list[int] | None = None) -> QuerySet[ThreeMust]:
     """The open three-musts occasions of ``grid`` (with its second-level grids), the most
     urgent first."""
     return (
         ThreeMust.objects.filter(
-            Q(grid=grid) | Q(grid__parent=grid), visit__isnull=True, deleted_at__isnull=True
+            grid_id__in=subtree_ids(grid) if ids is None else ids, visit__isnull=True, deleted_at__isnull=True
         )
         .select_related("household", "reported_by")
         .order_by("due_on", "id")
     )
 
 
-def visits_of_grid(grid: Grid, start: datetime.datetime, end: datetime.datetime) -> QuerySet[Visit]:
+def visits_of_grid(
+    grid: Grid, start: datetime.datetime, end: datetime.datetime, *, ids: list[int] | None = None
+) -> QuerySet[Visit]:
     return (
         Visit.objects.filter(
-            Q(grid=grid) | Q(grid__parent=grid),
+            grid_id__in=subtree_ids(grid) if ids is None else ids,
             visited_at__gte=start,
             visited_at__lt=end,
             deleted_at__isnull=True,

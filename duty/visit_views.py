@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -70,7 +69,7 @@ def coverage(request):
     _readers_only(request)
     month = _month(request)
     village_id = _int(request.GET.get("village"))
-    cover = vs.coverage(request.user, month, village=village_id)
+    cover = vs.coverage(request.user, month, village=village_id, summary=True)
     if village_id and not cover.villages and not cover.grids:
         raise Http404
     show_grids = len(cover.villages) <= 1 or village_id is not None
@@ -93,10 +92,10 @@ def coverage(request):
     )
 
 
-def _occasions_form(request, grid, data=None):
+def _occasions_form(request, ids: list[int], data=None):
     households = list(
         visits.households_for_three_musts(request.user)
-        .filter(Q(grid=grid) | Q(grid__parent=grid))
+        .filter(grid_id__in=ids)
         .order_by("number")
         .only("pk", "number", "head_name")
     )
@@ -111,7 +110,8 @@ def grid_page(request, grid_id: int):
     _readers_only(request)
     grid = get_object_or_404(vs.grids_for_user(request.user).select_related("village", "parent"), pk=grid_id)
     month = _month(request)
-    form = _occasions_form(request, grid, request.POST if request.method == "POST" else None)
+    ids = vs.subtree_ids(grid)  # the grid and its second-level grids
+    form = _occasions_form(request, ids, request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form is None:
             raise PermissionDenied
@@ -129,10 +129,10 @@ def grid_page(request, grid_id: int):
             else:
                 messages.success(request, _("The occasion is made known: visit within three days."))
                 return redirect(reverse("duty:visits-grid", args=[grid.pk]) + "#three-musts")
-    due = vs.due_list(grid, month)
-    figures = vs.grid_figures(type(grid).objects.filter(pk=grid.pk), month).get(grid.pk, vs.Figures())
+    due = vs.due_list(grid, month, ids=ids)
+    figures = vs.grid_figures(grid, month, ids=ids).get(grid.pk, vs.Figures())
     start, end = vs.week_bounds()
-    may_visit = households_visitable_by(request.user).filter(Q(grid=grid) | Q(grid__parent=grid)).exists()
+    may_visit = households_visitable_by(request.user).filter(grid_id__in=ids).exists()
     return render(
         request,
         "duty/visits_grid.html",
@@ -142,8 +142,8 @@ def grid_page(request, grid_id: int):
             "figures": figures,
             "due": [(h, [HOUSEHOLD_FLAGS[n] for n in h.flags]) for h in due],
             "week": vs.visitors_week(grid=grid),
-            "week_visits": list(vs.visits_of_grid(grid, start, end)[:50]),
-            "occasions": list(vs.open_three_musts(grid)),
+            "week_visits": list(vs.visits_of_grid(grid, start, end, ids=ids)[:50]),
+            "occasions": list(vs.open_three_musts(grid, ids=ids)),
             "form": form,
             "may_visit": may_visit,
             "today": timezone.localdate(),

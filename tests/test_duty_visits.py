@@ -298,16 +298,21 @@ def test_the_due_list_and_coverage_take_a_constant_number_of_queries(
 ):
     _fill(world, people["cadre"], n)
     grid = world.grid_a1_2
-    with django_assert_num_queries(1):  # the households with their last visit and open occasion
+    with django_assert_num_queries(2):  # the grid's ids; its households with their last visit and occasion
         vs.due_list(grid, MONTH)
+    ids = vs.subtree_ids(grid)
+    with django_assert_num_queries(1):
+        vs.due_list(grid, MONTH, ids=ids)
     with django_assert_num_queries(1):  # the grid's memberships with their week's visits
         vs.visitors_week(grid=grid)
     office = people["office"]
     vs.coverage(office, MONTH)  # the scope is resolved once per user object
-    # grids, their figures, villages, their figures
+    # villages, their figures, grids, their figures
     with django_assert_num_queries(4):
         cover = vs.coverage(office, MONTH)
     assert cover.total.households == 4 + n
+    with django_assert_num_queries(2):  # the office's first page: its villages only
+        assert vs.coverage(office, MONTH, summary=True).grids == {}
 
 
 # --- pages ------------------------------------------------------------------------------------

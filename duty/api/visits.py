@@ -21,7 +21,7 @@ from governance.api.serializers import ChoiceDisplayField, ScopedModelSerializer
 from governance.api.viewsets import ScopedQuerysetMixin
 from governance.models import User
 from governance.scoping import VIEW, can, restrict
-from grids.models import Town, Village
+from grids.models import Grid, Town, Village
 
 from .. import visit_selectors as vs
 from .. import visits
@@ -40,7 +40,11 @@ class _AreaFilter(django_filters.FilterSet):
     household = django_filters.NumberFilter(field_name="household_id", label=_("household"))
 
     def filter_grid(self, queryset, name, value):
-        return queryset.filter(Q(grid_id=value) | Q(grid__parent_id=value)) if value else queryset
+        # the ids written out: the (grid, visited_at) index serves them (vs.subtree_ids)
+        if not value:
+            return queryset
+        ids = Grid.objects.filter(Q(pk=value) | Q(parent_id=value), deleted_at__isnull=True)
+        return queryset.filter(grid_id__in=list(ids.values_list("pk", flat=True)))
 
 
 class VisitFilter(_AreaFilter):
@@ -102,7 +106,6 @@ def visitor_choices(user):
     the workers of the grids they see (whether one visits *this* household is the
     service's check)."""
     from governance.choices import Role
-    from grids.models import Grid
 
     villages = restrict(Village.objects.all(), user).values("pk")
     grids = restrict(Grid.objects.all(), user).values("pk")
