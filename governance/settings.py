@@ -271,6 +271,9 @@ SPECTACULAR_SETTINGS = {
         "ItemEnum": "duty.choices.Item",
         # A household visit's kind (routine, special, three musts, by phone) beside a flag's.
         "VisitKindEnum": "duty.choices.VisitKind",
+        # A ranking's period (week, month) beside the other kinds.
+        "PeriodKindEnum": "scoring.choices.PeriodKind",
+        "IndicatorEnum": "scoring.choices.Indicator",
     },
     # Swagger UI comes from the installed sidecar package: the docs page loads no CDN asset.
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -351,6 +354,19 @@ CELERY_BEAT_SCHEDULE = {
     "duty-motion-flags": {
         "task": "duty.tasks.check_motions",
         "schedule": crontab(minute=30, hour=7),
+    },
+    # Every Monday at 02:30: the last complete week's village ranking of every town, and
+    # on the 1st of the month at 03:00 the last month's (scoring.ranking). Idempotent and
+    # safe on two workers (one snapshot per town and period: a unique key).
+    "scoring-weekly-ranking": {
+        "task": "scoring.tasks.rank_villages",
+        "schedule": crontab(minute=30, hour=2, day_of_week=1),
+        "kwargs": {"kind": "week"},
+    },
+    "scoring-monthly-ranking": {
+        "task": "scoring.tasks.rank_villages",
+        "schedule": crontab(minute=0, hour=3, day_of_month=1),
+        "kwargs": {"kind": "month"},
     },
 }
 

@@ -1,2 +1,4 @@
 """The scoring app's part of the web front: its pages in the navigation and its tiles
 on the home page (governance.frontend)."""
+
+from . import ranking_home  # noqa: E402, F401 - the village rankings' navigation and tiles

@@ -150,6 +150,13 @@ class Filler:
         if name == "duty:visits-grid":  # the demo grid worker's (first-level) grid, a child grid
             child = Grid.objects.filter(parent__isnull=False).order_by("pk").first()
             return [Grid.objects.order_by("pk").first().pk, *([child.pk] if child else []), 0]
+        if name in ("scoring:ranking-village", "scoring:ranking-publish"):  # a draft, a published one, none
+            from scoring.models import Snapshot
+
+            if param == "village_id":
+                return [self.village.pk, 0]
+            rows = Snapshot.objects.order_by("-start", "pk")
+            return [*{s.published_at is None: s.pk for s in rows}.values(), 0]
         if name == "grids:grid":
             return [Grid.objects.order_by("pk").first().pk, 0]
         if param == "number":
