@@ -175,13 +175,12 @@ class Joined(Aggregate):
     output_field = TextField()
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        return super().as_sql(
-            compiler,
-            connection,
-            function="STRING_AGG",
-            template="%(function)s(%(distinct)s(%(expressions)s)::text, ',')",
-            **extra_context,
-        )
+        # On a copy (Aggregate.as_sql takes the template from the instance when it adds
+        # the FILTER clause; passing one in as well is refused).
+        clone = self.copy()
+        clone.function = "STRING_AGG"
+        clone.template = "%(function)s(%(distinct)s(%(expressions)s)::text, ',')"
+        return super(Joined, clone).as_sql(compiler, connection, **extra_context)
 
 
 def _evidence(joined: str | None, *, numeric: bool = True) -> tuple[list, int]:
