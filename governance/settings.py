@@ -274,6 +274,8 @@ SPECTACULAR_SETTINGS = {
         # A ranking's period (week, month) beside the other kinds.
         "PeriodKindEnum": "scoring.choices.PeriodKind",
         "IndicatorEnum": "scoring.choices.Indicator",
+        # What earns a point rule and an entry (a signed log, a visit, …) beside a case's source.
+        "PointSourceEnum": "scoring.choices.PointSource",
     },
     # Swagger UI comes from the installed sidecar package: the docs page loads no CDN asset.
     "SWAGGER_UI_DIST": "SIDECAR",

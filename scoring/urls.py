@@ -1,6 +1,6 @@
 from django.urls import path  # noqa: F401  (the scoring pages add their routes here)
 
-from . import ranking_views
+from . import points_views, ranking_views
 
 app_name = "scoring"
 urlpatterns: list = []
@@ -12,4 +12,21 @@ urlpatterns += [
     path("ranking/<int:pk>/publish/", ranking_views.publish_view, name="ranking-publish"),
     path("ranking/<int:pk>/village/<int:village_id>/", ranking_views.village_page, name="ranking-village"),
     path("weights/", ranking_views.weights_page, name="weights"),
+]
+
+# Party-member points (党员积分制)
+urlpatterns += [
+    path("points/me/", points_views.my_points, name="points-me"),
+    path("points/", points_views.ledger, name="points-ledger"),
+    path("points/new/", points_views.entry_new, name="points-entry-new"),
+    path("points/<int:pk>/reverse/", points_views.entry_reverse, name="points-entry-reverse"),
+    path("points/rules/", points_views.rules, name="points-rules"),
+    path("points/rules/new/", points_views.rule_new, name="points-rule-new"),
+    path("points/rules/<int:pk>/version/", points_views.rule_version, name="points-rule-version"),
+    path("points/theme-days/", points_views.theme_days, name="theme-days"),
+    path("points/theme-days/new/", points_views.theme_day_new, name="theme-day-new"),
+    path("points/theme-days/<int:pk>/", points_views.theme_day, name="theme-day"),
+    path("points/bar/", points_views.bar, name="points-bar"),
+    path("points/rectifications/new/", points_views.rectification_new, name="rectification-new"),
+    path("points/rectifications/<int:pk>/", points_views.rectification, name="rectification"),
 ]

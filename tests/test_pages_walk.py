@@ -169,7 +169,32 @@ class Filler:
             return [CaseKind.objects.order_by("id").first().code]
         if param == "token":
             return ["nosuchtoken"]
+        if name in SCORING_POINTS:  # the first row (a reversal too for the ledger), and none
+            rows = SCORING_POINTS[name]().objects.order_by("pk")
+            firsts = [
+                rows.first(),
+                rows.filter(reverses__isnull=False).first() if name.endswith("reverse") else None,
+            ]
+            return [*(row.pk for row in firsts if row is not None), 0]
         return None
+
+
+def _scoring_model(name: str):
+    def model():
+        from django.apps import apps
+
+        return apps.get_model("scoring", name)
+
+    return model
+
+
+# The points pages that take a row's id (scoring.points_views), and the row's model.
+SCORING_POINTS = {
+    "scoring:points-entry-reverse": _scoring_model("PointEntry"),
+    "scoring:points-rule-version": _scoring_model("PointRule"),
+    "scoring:theme-day": _scoring_model("ThemeDay"),
+    "scoring:rectification": _scoring_model("Rectification"),
+}
 
 
 def _admin_models():

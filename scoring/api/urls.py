@@ -7,3 +7,11 @@ from . import ranking  # noqa: E402
 router.register("scoring/weights", ranking.WeightViewSet)
 router.register("scoring/snapshots", ranking.SnapshotViewSet)
 router.register("scoring/snapshot-rows", ranking.SnapshotRowViewSet)
+
+from . import points  # noqa: E402
+
+router.register("scoring/ledger", points.LedgerViewSet, basename="scoring-ledger")
+router.register("scoring/rules", points.RuleViewSet)
+router.register("scoring/theme-days", points.ThemeDayViewSet)
+router.register("scoring/bars", points.BarViewSet)
+router.register("scoring/rectifications", points.RectificationViewSet)
