@@ -357,6 +357,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "duty.tasks.check_motions",
         "schedule": crontab(minute=30, hour=7),
     },
+    # Every day at 06:30: party members' points for the events of the last 7 days (signed
+    # duty logs, visits, cases solved in time, theme-day attendance). A week, not a day: a
+    # log signed or a visit recorded late still earns its points; each event earns once
+    # (a unique key per member, rule and event) and the caps hold on two workers (a lock
+    # per town), so going over the same days again writes nothing more.
+    "scoring-collect-points": {
+        "task": "scoring.tasks.collect_points",
+        "schedule": crontab(minute=30, hour=6),
+        "kwargs": {"days": 7},
+    },
     # Every Monday at 02:30: the last complete week's village ranking of every town, and
     # on the 1st of the month at 03:00 the last month's (scoring.ranking). Idempotent and
     # safe on two workers (one snapshot per town and period: a unique key).

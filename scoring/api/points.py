@@ -15,6 +15,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from governance.api.permissions import ScopedPermission
 from governance.api.serializers import ChoiceDisplayField, ScopedModelSerializer
 from governance.api.viewsets import ScopedQuerysetMixin
 from governance.scoping import CHANGE
@@ -81,6 +82,18 @@ class EntrySerializer(ScopedModelSerializer):
         ]
 
 
+class MayRecord(ScopedPermission):
+    """A manual entry is the town office's or, for their village's members, a village
+    cadre's (the ledger's own policy lets only the office change it)."""
+
+    def has_permission(self, request, view):
+        if view.action == "create":
+            return bool(request.user and request.user.is_authenticated) and (
+                points.members_writable_by(request.user).exists()
+            )
+        return super().has_permission(request, view)
+
+
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=200, allow_blank=True)
 
@@ -103,6 +116,7 @@ class LedgerViewSet(
     )
     serializer_class = EntrySerializer
     filterset_class = LedgerFilter
+    permission_classes = [MayRecord]
     ordering_fields = ["date", "points", "created_at"]
 
     def get_queryset(self):
