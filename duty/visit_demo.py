@@ -89,7 +89,9 @@ def _grid_workers(town: Town) -> dict[int, object]:
     return workers
 
 
-@demo.step("duty_visits", after=("duty_logs",))
+# After the cases step too: the visit reported here is a case, and that step builds its
+# history only in a town without any.
+@demo.step("duty_visits", after=("duty_logs", "cases"))
 def build_duty_visits(run: demo.DemoRun) -> None:
     from governance.models import Membership
 

@@ -209,3 +209,8 @@ def test_the_visit_list_takes_a_constant_number_of_queries(
     with django_assert_max_num_queries(10):
         assert len(client.get(VISITS).json()["results"]) == n
     assert ThreeMust.objects.count() == 0
+
+
+def test_coverage_answers_in_json_by_its_format_suffix_too(world, people, as_user):
+    response = as_user(people["cadre"]).get("/api/v1/duty/coverage.json")
+    assert response.status_code == 200 and len(response.json()) == 3

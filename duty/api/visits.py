@@ -359,7 +359,7 @@ class CoverageViewSet(viewsets.ViewSet):
         ],
         responses=CoverageSerializer(many=True),
     )
-    def list(self, request):
+    def list(self, request, *args, **kwargs):
         from ..selectors import parse_month, this_month
 
         if not can(request.user, VIEW, Visit):
