@@ -16,8 +16,7 @@ from . import points
 nav(_("My points"), "scoring:points-me", roles=(MEMBER,), order=60)
 nav(_("Party points"), "scoring:points-ledger", roles=(OFFICE, SUPERVISOR, CADRE, CLIENT), order=60)
 nav(_("Theme party days"), "scoring:theme-days", roles=(OFFICE, SUPERVISOR, CADRE), order=61)
-nav(_("Point rules"), "scoring:points-rules", roles=(OFFICE, SUPERVISOR), order=62)
-nav(_("Points bar"), "scoring:points-bar", roles=(OFFICE, SUPERVISOR, CADRE), order=63)
+# The rules and the bar are reached from the ledger's page (the navigation is full).
 
 
 @tiles(roles=(MEMBER,), order=10)

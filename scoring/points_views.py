@@ -97,7 +97,7 @@ def _ledger_filters(request):
     form = filterset.form
     for name in ("village", "branch", "member"):
         form.fields[name].empty_label = _("All")
-    form.fields["source"].choices = [("", _("All")), *PointSource.choices]
+    form.fields["source"].empty_label = _("All")
     return filterset
 
 
@@ -127,6 +127,7 @@ def ledger(request):
             "limit": LIST_LIMIT,
             "can_reverse": can(request.user, CHANGE, PointEntry),
             "can_record": points.members_writable_by(request.user).exists(),
+            "can_see_rules": can(request.user, VIEW, PointRule),
             "query": request.GET.urlencode(),
         },
     )
