@@ -220,30 +220,19 @@ def three_must_add(
     return row
 
 
-def _phash(content) -> str:
-    """The perceptual hash (hex) of a stored photo, so the same picture sent again is found
-    even re-encoded or resized."""
-    import imagehash
-    from PIL import Image
-
-    content.seek(0)
-    with Image.open(content) as image:
-        value = str(imagehash.phash(image))
-    content.seek(0)
-    return value
-
-
 @transaction.atomic
 def visit_photo_add(*, visit: Visit, actor, upload) -> VisitPhoto:
     """A photo of a visit, prepared as a case's photo is (cases.photos: images only,
     re-encoded, resized, size-limited). Only those who made the visit add them."""
     from cases import photos
 
+    from .motions import photo_hash
+
     stored = photos.prepare(upload)  # before any write
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     if not visit.visitors.filter(pk=getattr(actor, "pk", None)).exists():
         raise PermissionDenied(_("Only those who made this visit may add its photos."))
-    row = VisitPhoto(visit=visit, phash=_phash(stored))
+    row = VisitPhoto(visit=visit, phash=photo_hash(stored))
     row.file.save(stored.name, stored, save=False)
     row.save()
     audit.record(
