@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
+from django.db.models import OuterRef
 from django.utils import timezone
 
 from governance import demo
@@ -156,12 +157,104 @@ def build_duty_logs(run: demo.DemoRun) -> None:
     duty: most complete and signed, a few begun and never signed or never begun (the
     morning sweep flags them), errands left open and carried over to the next duty day.
     Each village office gets its QR code. Built once: a day with a log is left alone."""
+    today = timezone.localdate()
+    _file_logs(run, first=this_month(today), last=today - datetime.timedelta(days=1), seed=0)
+
+
+@demo.step("duty_logs_last_month", after=("duty_motions",))
+def build_last_months_logs(run: demo.DemoRun) -> None:
+    """Last month's duty logs too, so that the month grid, the rankings and the year-end
+    figures have a whole month to show; after the motion step, whose gone-through-the-
+    motions days of last month it leaves as they are. Written in bulk (a month of a
+    town's logs through the services would take minutes): the logs, their spot checks
+    and policy talks, no audit rows; a day left unfiled or unsigned is flagged by the
+    missing-log sweep as any other."""
+    from grids.models import Household
+
+    from .models import DutyLog, PolicyTalk, SpotCheck
+
+    today = timezone.localdate()
+    first = add_months(this_month(today), -1)
+    last = this_month(today) - datetime.timedelta(days=1)
+    town = Town.objects.get(code=town_code(0))
+    shifts = list(
+        Shift.objects.filter(
+            roster__village__town=town,
+            roster__state=RosterState.PUBLISHED,
+            roster__deleted_at__isnull=True,
+            deleted_at__isnull=True,
+            position="lead",
+            date__range=(first, last),
+        )
+        .exclude(roster__village__in=DutyLog.objects.filter(date=OuterRef("date")).values("village"))
+        .select_related("roster")
+        .order_by("roster__village_id", "date")
+    )
+    households: dict[int, list[int]] = {}
+    for village_id, pk in (
+        Household.objects.filter(village__town=town, deleted_at__isnull=True)
+        .order_by("number")
+        .values_list("village_id", "pk")
+    ):
+        households.setdefault(village_id, []).append(pk)
+    logs, plans = [], []
+    for n, shift in enumerate(shifts):
+        seed, day, village_id = 500 + n, shift.date, shift.roster.village_id
+        if seed % 11 == 5:
+            continue  # nobody filed it
+        signed = seed % 13 != 7 and len(households.get(village_id, ())) >= 5
+        logs.append(
+            DutyLog(
+                village_id=village_id,
+                date=day,
+                cadre_id=shift.person_id,
+                shift=shift,
+                state="signed" if signed else "draft",
+                check_in_at=_at(day, 8, seed % 25),
+                check_in_method="qr",
+                check_out_at=_at(day, 16 + seed % 2, 30 + seed % 29) if signed else None,
+                patrol_route="村委会—村口—溪边—文化礼堂—村委会",
+                board_updated=seed % 3 != 0,
+                summary="九项工作均已落实，村内无异常。" if signed else "",
+                signed_at=_at(day, 18, seed % 20) if signed else None,
+            )
+        )
+        plans.append((seed, households.get(village_id, [])))
+    with transaction.atomic():
+        DutyLog.objects.bulk_create(logs, batch_size=500)
+        checks, talks = [], []
+        for log, (seed, village_households) in zip(logs, plans, strict=True):
+            if village_households:
+                start = (seed * 7) % len(village_households)
+                for i in range(min(5 + seed % 4, len(village_households))):
+                    household = village_households[(start + i) % len(village_households)]
+                    passed = (seed + i) % 6 != 0
+                    checks.append(
+                        SpotCheck(
+                            log=log,
+                            household_id=household,
+                            passed=passed,
+                            note="" if passed else "厨余垃圾未分开",
+                        )
+                    )
+            topic, audience = TOPICS[seed % len(TOPICS)]
+            talks.append(PolicyTalk(log=log, topic=topic, audience=audience, people=3 + seed % 12))
+        SpotCheck.objects.bulk_create(checks, batch_size=1000)
+        PolicyTalk.objects.bulk_create(talks, batch_size=1000)
+        for day in {shift.date for shift in shifts}:
+            services.flag_missing_logs(day=day)
+    run.count(
+        "duty logs of last month",
+        DutyLog.objects.filter(village__town=town, date__range=(first, last)).count(),
+    )
+
+
+def _file_logs(run: demo.DemoRun, *, first: datetime.date, last: datetime.date, seed: int) -> None:
     from grids.models import Household
 
     from .models import DutyFlag, DutyLog, OfficeCode
 
     town = Town.objects.get(code=town_code(0))
-    today = timezone.localdate()
     villages = list(Village.objects.filter(town=town, deleted_at__isnull=True).order_by("code"))
     with transaction.atomic():
         for index, village in enumerate(villages):
@@ -177,8 +270,7 @@ def build_duty_logs(run: demo.DemoRun) -> None:
                     roster__deleted_at__isnull=True,
                     deleted_at__isnull=True,
                     position="lead",
-                    date__gte=this_month(today),
-                    date__lt=today,
+                    date__range=(first, last),
                 )
                 .select_related("person")
                 .order_by("date")
@@ -186,10 +278,10 @@ def build_duty_logs(run: demo.DemoRun) -> None:
             for n, shift in enumerate(shifts):
                 if DutyLog.objects.filter(village=village, date=shift.date, deleted_at__isnull=True).exists():
                     continue
-                _file_log(village, shift, households, seed=index * 31 + n)
-        for day in Shift.objects.filter(
-            roster__village__town=town, date__gte=this_month(today), date__lt=today
-        ).dates("date", "day"):
+                _file_log(village, shift, households, seed=seed + index * 31 + n)
+        for day in Shift.objects.filter(roster__village__town=town, date__range=(first, last)).dates(
+            "date", "day"
+        ):
             services.flag_missing_logs(day=day)
 
     logs = DutyLog.objects.filter(village__town=town, deleted_at__isnull=True)

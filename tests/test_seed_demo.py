@@ -150,7 +150,8 @@ def test_it_makes_a_user_per_role_with_the_right_area(demo):
         "demo_api": ("api_client", "town", demo),
     }
     for username, (role, field, area) in expected.items():
-        membership = User.objects.get(username=username).memberships.get()
+        # the demo's cadre is also a party member (points): one membership per role
+        membership = User.objects.get(username=username).memberships.get(role=role)
         assert (membership.role, getattr(membership, field)) == (role, area)
         membership.full_clean()
     grid = User.objects.get(username="demo_grid").memberships.get(role="grid_worker").grid
