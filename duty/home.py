@@ -13,10 +13,12 @@ from . import selectors, visit_home  # noqa: F401 - visit_home: the visits' navi
 from .models import add_months
 
 nav(_("Today's duty"), "duty:today", roles=(CADRE,), order=29)
-nav(_("Duty today"), "duty:board", roles=(OFFICE, SUPERVISOR), order=29)
-nav(_("Duty rosters"), "duty:overview", roles=(OFFICE, SUPERVISOR, CADRE, GRID_WORKER), order=30)
-nav(_("Duty flags"), "duty:flags", roles=(OFFICE, SUPERVISOR), order=31)
-nav(_("Duty month"), "duty:month", roles=(OFFICE, SUPERVISOR), order=32)
+# The duty pages share one drop-down menu (the cadre's own day stays on the bar).
+DUTY = _("Duty")
+nav(_("Duty today"), "duty:board", roles=(OFFICE, SUPERVISOR), order=29, group=DUTY)
+nav(_("Duty rosters"), "duty:overview", roles=(OFFICE, SUPERVISOR, CADRE, GRID_WORKER), order=30, group=DUTY)
+nav(_("Duty month"), "duty:month", roles=(OFFICE, SUPERVISOR), order=31, group=DUTY)
+nav(_("Duty flags"), "duty:flags", roles=(OFFICE, SUPERVISOR), order=32, group=DUTY)
 
 
 def _next_month_url() -> str:
@@ -107,7 +109,7 @@ def cadre_tiles(request, scope, role):
 # published results of this month for the inspected village's cadres
 # ---------------------------------------------------------------------------------------
 
-nav(_("Inspections"), "duty:inspections", roles=(OFFICE, SUPERVISOR, CADRE), order=33)
+nav(_("Inspections"), "duty:inspections", roles=(OFFICE, SUPERVISOR, CADRE), order=33, group=DUTY)
 
 
 def _inspections_this_month(user):

@@ -34,10 +34,24 @@ class NavItem:
     url_name: str
     roles: frozenset[str]  # who sees it; ANYONE: the public too
     order: int = 50
+    group: str | Promise | None = None  # entries of one group share a drop-down menu
 
     @property
     def url(self) -> str:
         return reverse(self.url_name)
+
+
+@dataclass
+class NavGroup:
+    """A drop-down menu of the navigation: the entries of one group the user may use, at
+    the place of its first entry."""
+
+    label: str | Promise
+    items: list[NavItem]
+
+    @property
+    def urls(self) -> list[str]:
+        return [item.url for item in self.items]
 
 
 @dataclass(frozen=True)
@@ -59,9 +73,10 @@ _NAV: list[NavItem] = []
 _TILES: list[tuple[int, frozenset[str], TileProvider]] = []
 
 
-def nav(label, url_name: str, *, roles: Iterable[str], order: int = 50) -> None:
-    """An entry of the navigation, shown to users holding one of ``roles``."""
-    _NAV.append(NavItem(label, url_name, frozenset(roles), order))
+def nav(label, url_name: str, *, roles: Iterable[str], order: int = 50, group=None) -> None:
+    """An entry of the navigation, shown to users holding one of ``roles``; entries of the
+    same ``group`` (a label) share a drop-down menu, so that the bar stays one line."""
+    _NAV.append(NavItem(label, url_name, frozenset(roles), order, group))
     _NAV.sort(key=lambda item: item.order)
 
 
@@ -94,9 +109,29 @@ def user_roles(user) -> tuple[Scope | None, list[str]]:
     return scope, roles
 
 
-def nav_for(user) -> list[NavItem]:
+def nav_for(user) -> list[NavItem | NavGroup]:
+    """The user's navigation: entries, and groups of entries as drop-down menus (a group
+    the user has one entry of is shown as that entry)."""
     _scope, roles = user_roles(user)
-    return [item for item in _NAV if item.roles & set(roles)]
+    out: list[NavItem | NavGroup] = []
+    groups: dict[str, NavGroup] = {}
+    for item in _NAV:
+        if not item.roles & set(roles):
+            continue
+        if item.group is None:
+            out.append(item)
+            continue
+        key = str(item.group)
+        if key not in groups:
+            groups[key] = NavGroup(item.group, [])
+            out.append(groups[key])
+        groups[key].items.append(item)
+    return [e.items[0] if isinstance(e, NavGroup) and len(e.items) == 1 else e for e in out]
+
+
+def nav_entries(user) -> list[NavItem]:
+    """Every entry of the user's navigation, in order, groups opened."""
+    return [item for e in nav_for(user) for item in (e.items if isinstance(e, NavGroup) else [e])]
 
 
 @dataclass

@@ -12,10 +12,17 @@ from governance.frontend import Tile, nav, tiles
 from governance.scoping import CADRE, CLIENT, MEMBER, OFFICE, SUPERVISOR
 
 from . import points
+from .menu import SCORING
 
 nav(_("My points"), "scoring:points-me", roles=(MEMBER,), order=60)
-nav(_("Party points"), "scoring:points-ledger", roles=(OFFICE, SUPERVISOR, CADRE, CLIENT), order=60)
-nav(_("Theme party days"), "scoring:theme-days", roles=(OFFICE, SUPERVISOR, CADRE), order=61)
+nav(
+    _("Party points"),
+    "scoring:points-ledger",
+    roles=(OFFICE, SUPERVISOR, CADRE, CLIENT),
+    order=60,
+    group=SCORING,
+)
+nav(_("Theme party days"), "scoring:theme-days", roles=(OFFICE, SUPERVISOR, CADRE), order=61, group=SCORING)
 # The rules and the bar are reached from the ledger's page (the navigation is full).
 
 

@@ -10,9 +10,10 @@ from governance.frontend import Tile, nav, tiles
 from governance.scoping import CADRE, OFFICE, SUPERVISOR, VIEW, restrict
 
 from .choices import PeriodKind
+from .menu import SCORING
 from .models import Snapshot, SnapshotRow
 
-nav(_("Village ranking"), "scoring:ranking", roles=(OFFICE, SUPERVISOR, CADRE), order=40)
+nav(_("Village ranking"), "scoring:ranking", roles=(OFFICE, SUPERVISOR, CADRE), order=40, group=SCORING)
 
 
 def _url(snapshot: Snapshot, village_id: int | None = None) -> str:

@@ -36,7 +36,9 @@ def supervised(user) -> int:
 
 
 def membership(user):
-    return user.memberships.get(deleted_at__isnull=True)
+    """The membership the demo user is named after (the demo's cadres and supervisor are
+    party members too, for their points)."""
+    return user.memberships.filter(deleted_at__isnull=True).exclude(role="party_member").get()
 
 
 def office_tiles(user):
@@ -104,16 +106,17 @@ ROLES = {
 
 def nav_labels(page) -> list[str]:
     menu = page.get_by_role("navigation", name="主导航").locator(".navbar-nav")
-    return [text.strip() for text in menu.get_by_role("link").all_inner_texts()]
+    # the entries of the drop-down menus too (hidden until their menu opens)
+    return [text.strip() for text in menu.get_by_role("link", include_hidden=True).all_inner_texts()]
 
 
 def expected_nav(user) -> list[str]:
     from django.utils import translation
 
-    from governance.frontend import nav_for
+    from governance.frontend import nav_entries
 
     with translation.override("zh-hans"):
-        labels = [str(item.label) for item in nav_for(user)]
+        labels = [str(item.label) for item in nav_entries(user)]
     return [*labels, "管理后台"] if user.is_staff else labels
 
 
