@@ -1,6 +1,7 @@
 """The demo step "scoring_points": the demo town's point rules (one changed this year, a
 new version), its village cadres made party members through their memberships, a year of
-theme party days (the first Friday of each month) with attendance in the first villages,
+theme party days (the first Friday of each month) with attendance in every village (the
+first villages' through the service, the others' in bulk),
 some volunteering, the collection run over the demo's duty logs, visits and cases, and
 the year's bar with the members below it and their rectifications. Run twice, it adds
 nothing the second time."""
@@ -63,6 +64,7 @@ def build_points(run: demo.DemoRun) -> None:
         rules = _rules(town, office, first_day, today)
         _cadres_are_members(town)
         _theme_days(town, office, today)
+        _theme_days_elsewhere(town, today)
         _volunteering(town, office, rules, today)
     written = points.collect(first=first_day, last=today - datetime.timedelta(days=1))
     with transaction.atomic():
@@ -152,6 +154,51 @@ def _theme_days(town: Town, office, today: datetime.date) -> None:
                 attendance=attendance,
                 actor=office,
             )
+
+
+def _theme_days_elsewhere(town: Town, today: datetime.date) -> None:
+    """Every other village's branches hold theme party days too (so that their members
+    are not all below the bar): written in bulk, attendance as in the first villages, no
+    audit rows (the first villages' days go through the service)."""
+    from .models import Attendance
+
+    branches = list(
+        PartyBranch.objects.filter(town=town, deleted_at__isnull=True)
+        .exclude(village__in=list(_villages(town)[:THEME_DAY_VILLAGES]))
+        .select_related("village")
+        .order_by("village__code", "kind", "name")
+    )
+    held = set(ThemeDay.objects.filter(town=town).values_list("branch_id", "date"))
+    members: dict[int, list[int]] = {}
+    for branch_id, pk in PartyMember.objects.filter(branch__in=branches, deleted_at__isnull=True).values_list(
+        "branch_id", "pk"
+    ):
+        members.setdefault(branch_id, []).append(pk)
+    days, plans = [], []
+    for b, branch in enumerate(branches):
+        for year, month0 in _months_back(today, 12):
+            date = points.first_friday(year, month0 + 1)
+            if date > today or (branch.pk, date) in held:
+                continue
+            days.append(
+                ThemeDay(
+                    town_id=branch.town_id,
+                    village_id=branch.village_id,
+                    branch=branch,
+                    date=date,
+                    topics=TOPICS[(month0 + b) % len(TOPICS)],
+                )
+            )
+            plans.append([(pk, (pk + month0 + b) % 9 != 0) for pk in members.get(branch.pk, [])])
+    ThemeDay.objects.bulk_create(days, batch_size=500)
+    Attendance.objects.bulk_create(
+        [
+            Attendance(day=day, member_id=pk, present=present)
+            for day, plan in zip(days, plans, strict=True)
+            for pk, present in plan
+        ],
+        batch_size=2000,
+    )
 
 
 def _villages(town: Town):
