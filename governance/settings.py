@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "duty",
     "cases",
     "scoring",
+    "affairs",
 ]
 
 MIDDLEWARE = [

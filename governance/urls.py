@@ -21,6 +21,7 @@ urlpatterns = [
     # Rosters; their public page (/duty/public/<village code>/) needs no log-in.
     path("duty/", include("duty.urls")),
     path("scoring/", include("scoring.urls")),
+    path("affairs/", include("affairs.urls")),
     path("open311/v2/", include("cases.open311_urls")),
     path("board/town/<str:code>/", case_lists.board, {"scope": "town"}, name="board-town"),
     path("board/village/<str:code>/", case_lists.board, {"scope": "village"}, name="board-village"),

@@ -21,6 +21,7 @@ MAY_IMPORT = {
     "cases": {"governance", "grids"},
     "duty": {"governance", "grids", "cases"},
     "scoring": {"governance", "grids", "cases", "duty"},
+    "affairs": {"governance", "grids", "cases"},
 }
 WIRING = {
     "governance/settings.py",

@@ -1,6 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from affairs.api.urls import router as affairs_router
 from cases.api import public
 from cases.api.urls import router as cases_router
 from duty.api.urls import router as duty_router
@@ -14,6 +15,7 @@ router.registry.extend(grids_router.registry)
 router.registry.extend(cases_router.registry)
 router.registry.extend(duty_router.registry)
 router.registry.extend(scoring_router.registry)
+router.registry.extend(affairs_router.registry)
 router.register("calendar/days", views.CalendarDayViewSet)
 router.register("calendar/years", views.CalendarYearViewSet)
 router.register("audit", views.AuditEntryViewSet)

@@ -1,0 +1,1 @@
+"""The village affairs models in the admin, scoped like every admin of the project."""
