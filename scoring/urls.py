@@ -1,6 +1,6 @@
 from django.urls import path  # noqa: F401  (the scoring pages add their routes here)
 
-from . import points_views, ranking_views
+from . import bulletin_views, points_views, ranking_views
 
 app_name = "scoring"
 urlpatterns: list = []
@@ -12,6 +12,21 @@ urlpatterns += [
     path("ranking/<int:pk>/publish/", ranking_views.publish_view, name="ranking-publish"),
     path("ranking/<int:pk>/village/<int:village_id>/", ranking_views.village_page, name="ranking-village"),
     path("weights/", ranking_views.weights_page, name="weights"),
+]
+
+# Quarterly bulletins (一季一通报); their public pages need no log-in.
+urlpatterns += [
+    path("bulletins/", bulletin_views.bulletin_list, name="bulletins"),
+    path("bulletins/<int:pk>/", bulletin_views.bulletin_page, name="bulletin"),
+    path("bulletins/<int:pk>/pdf/", bulletin_views.bulletin_pdf_view, name="bulletin-pdf"),
+    path("bulletins/<int:pk>/publish/", bulletin_views.bulletin_publish_view, name="bulletin-publish"),
+    path("public/bulletins/<str:code>/", bulletin_views.public_list, name="public-town-bulletins"),
+    path("public/bulletins/<str:code>/<int:pk>/", bulletin_views.public_page, name="public-town-bulletin"),
+    path(
+        "public/bulletins/<str:code>/<int:pk>/pdf/",
+        bulletin_views.public_pdf,
+        name="public-town-bulletin-pdf",
+    ),
 ]
 
 # Party-member points (党员积分制)

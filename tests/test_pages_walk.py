@@ -157,6 +157,11 @@ class Filler:
                 return [self.village.pk, 0]
             rows = Snapshot.objects.order_by("-start", "pk")
             return [*{s.published_at is None: s.pk for s in rows}.values(), 0]
+        if name.startswith(("scoring:bulletin", "scoring:public-town-bulletin")) and param == "pk":
+            from scoring.models import Bulletin  # a draft, a published one, none
+
+            rows = Bulletin.objects.order_by("pk")
+            return [*{b.published_at is None: b.pk for b in rows}.values(), 0]
         if name == "grids:grid":
             return [Grid.objects.order_by("pk").first().pk, 0]
         if param == "number":

@@ -15,3 +15,7 @@ router.register("scoring/rules", points.RuleViewSet)
 router.register("scoring/theme-days", points.ThemeDayViewSet)
 router.register("scoring/bars", points.BarViewSet)
 router.register("scoring/rectifications", points.RectificationViewSet)
+
+from . import bulletin  # noqa: E402
+
+router.register("scoring/bulletins", bulletin.BulletinViewSet)
