@@ -4,3 +4,5 @@ drop-down menu, ``AFFAIRS``) and its tiles on the home page (governance.frontend
 from django.utils.translation import gettext_lazy as _
 
 AFFAIRS = _("Village affairs")
+
+from . import matter_home  # noqa: E402,F401  (四议一审两公开: its entry and the review tile)

@@ -162,6 +162,13 @@ class Filler:
 
             rows = Bulletin.objects.order_by("pk")
             return [*{b.published_at is None: b.pk for b in rows}.values(), 0]
+        if name == "affairs:matter":  # a matter done, one waiting for the town's review, none
+            from affairs.models import Matter
+
+            rows = Matter.objects.order_by("pk")
+            return [*{m.step: m.pk for m in rows}.values(), 0]
+        if param == "code" and name.startswith("affairs:public-matters"):
+            return [self.village.code, "nosuch"]
         if name == "grids:grid":
             return [Grid.objects.order_by("pk").first().pk, 0]
         if param == "number":

@@ -1,3 +1,7 @@
 from rest_framework.routers import DefaultRouter
 
 router = DefaultRouter()
+
+from . import matters  # noqa: E402  (四议一审两公开)
+
+router.register("affairs/matters", matters.MatterViewSet)
