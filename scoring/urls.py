@@ -45,3 +45,41 @@ urlpatterns += [
     path("points/rectifications/new/", points_views.rectification_new, name="rectification-new"),
     path("points/rectifications/<int:pk>/", points_views.rectification, name="rectification"),
 ]
+
+# Cadres' year-end assessment (年终考绩)
+from . import assessment_views  # noqa: E402
+
+urlpatterns += [
+    path("assessments/", assessment_views.assessment_list, name="assessments"),
+    path("assessments/generate/", assessment_views.assessment_generate, name="assessment-generate"),
+    path("assessments/<int:pk>/", assessment_views.assessment_sheet, name="assessment"),
+    path("assessments/<int:pk>/grade/", assessment_views.assessment_grade, name="assessment-grade"),
+    path(
+        "assessments/<int:pk>/evidence/<str:figure>/",
+        assessment_views.assessment_evidence,
+        name="assessment-evidence",
+    ),
+]
+
+# Red and black list (红黑榜); the public pages need no log-in.
+from . import redlist_views  # noqa: E402
+
+urlpatterns += [
+    path("redlist/", redlist_views.redlist, name="redlist"),
+    path("redlist/new/", redlist_views.redlist_new, name="redlist-new"),
+    path("redlist/<int:pk>/", redlist_views.redlist_entry, name="redlist-entry"),
+    path(
+        "public/redlist/village/<str:code>/",
+        redlist_views.redlist_public,
+        {"kind": "village"},
+        name="redlist-public-village",
+    ),
+    path(
+        "public/redlist/village/<str:code>/print/",
+        redlist_views.redlist_public_print,
+        {"kind": "village"},
+        name="redlist-public-village-print",
+    ),
+    path("public/redlist/<str:code>/", redlist_views.redlist_public, name="redlist-public"),
+    path("public/redlist/<str:code>/print/", redlist_views.redlist_public_print, name="redlist-public-print"),
+]

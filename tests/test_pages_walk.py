@@ -150,6 +150,17 @@ class Filler:
         if name == "duty:visits-grid":  # the demo grid worker's (first-level) grid, a child grid
             child = Grid.objects.filter(parent__isnull=False).order_by("pk").first()
             return [Grid.objects.order_by("pk").first().pk, *([child.pk] if child else []), 0]
+        if name.startswith("scoring:assessment") or name == "scoring:redlist-entry":
+            from scoring.assessment import FIGURES  # a graded and an open one (or the list's states), none
+            from scoring.models import Assessment, ListEntry
+
+            if param == "figure":
+                return [*FIGURES, "nosuch"]
+            if name == "scoring:redlist-entry":
+                return [*{e.state: e.pk for e in ListEntry.objects.order_by("pk")}.values(), 0]
+            return [*{a.assessed_at is None: a.pk for a in Assessment.objects.order_by("pk")}.values(), 0]
+        if param == "code" and name in ("scoring:redlist-public", "scoring:redlist-public-print"):
+            return [Grid.objects.order_by("pk").first().code, "nosuch"]
         if name in ("scoring:ranking-village", "scoring:ranking-publish"):  # a draft, a published one, none
             from scoring.models import Snapshot
 

@@ -16,6 +16,11 @@ router.register("scoring/theme-days", points.ThemeDayViewSet)
 router.register("scoring/bars", points.BarViewSet)
 router.register("scoring/rectifications", points.RectificationViewSet)
 
+from . import assessment, redlist  # noqa: E402
+
+router.register("scoring/assessments", assessment.AssessmentViewSet)
+router.register("scoring/redlist", redlist.RedListViewSet)
+
 from . import bulletin  # noqa: E402
 
 router.register("scoring/bulletins", bulletin.BulletinViewSet)
