@@ -5,4 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 AFFAIRS = _("Village affairs")
 
-from . import matter_home  # noqa: E402,F401  (四议一审两公开: its entry and the review tile)
+from . import (  # noqa: E402  (after AFFAIRS, which they import)
+    disclosure_home,  # noqa: F401  (阳光三务: its entry and tiles)
+    matter_home,  # noqa: F401  (四议一审两公开: its entry and the review tile)
+)

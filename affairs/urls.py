@@ -3,6 +3,23 @@ from django.urls import path  # noqa: F401  (the village affairs pages add their
 app_name = "affairs"
 urlpatterns: list = []
 
+# 阳光三务: party, village and finance affairs disclosed per period
+from . import disclosure_views  # noqa: E402
+
+urlpatterns += [
+    path("disclosures/", disclosure_views.disclosure_list, name="disclosures"),
+    path("disclosures/new/", disclosure_views.disclosure_new, name="disclosure-new"),
+    path("disclosures/<int:pk>/", disclosure_views.disclosure_detail, name="disclosure"),
+    path("disclosures/<int:pk>/edit/", disclosure_views.disclosure_edit, name="disclosure-edit"),
+    path("disclosures/<int:pk>/board-photo/", disclosure_views.board_photo, name="disclosure-board-photo"),
+    path("public/<str:code>/disclosures/", disclosure_views.public, name="disclosures-public"),
+    path(
+        "public/<str:code>/disclosures/<int:pk>/print/",
+        disclosure_views.public_print,
+        name="disclosure-print",
+    ),
+]
+
 # Major decisions by 四议一审两公开
 from . import matter_views  # noqa: E402
 

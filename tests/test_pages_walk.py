@@ -180,6 +180,14 @@ class Filler:
             return [*{m.step: m.pk for m in rows}.values(), 0]
         if param == "code" and name.startswith("affairs:public-matters"):
             return [self.village.code, "nosuch"]
+        if name.startswith("affairs:disclosure"):  # a draft, a published one, a correction, none
+            from affairs.models import Disclosure
+
+            if param == "code":
+                return [self.village.code, "nosuch"]
+            rows = Disclosure.objects.order_by("pk")
+            kinds = {(d.published_at is None, d.corrects_id is None, bool(d.board_photo)): d.pk for d in rows}
+            return [*kinds.values(), 0]
         if name == "grids:grid":
             return [Grid.objects.order_by("pk").first().pk, 0]
         if param == "number":
