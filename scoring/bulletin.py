@@ -207,8 +207,8 @@ def _ranking(villages: list[Village], snapshots: list[Snapshot | None]) -> dict:
     best = worst = None
     if ranked:
         best = {**ranked[0], "indicators": indicators(ranked[0]["village_id"])}
-        if len(ranked) > 1:
-            last = ranked[-1]
+        last = ranked[-1]
+        if last["rank"] > ranked[0]["rank"]:  # villages all tied first have no last one
             worst = {**last, "indicators": indicators(last["village_id"])}
     return {"rows": rows, "ranked": len(ranked), "best": best, "worst": worst}
 

@@ -211,6 +211,16 @@ def test_the_best_and_the_last_village_have_their_indicators_pooled_over_the_qua
     assert (never["value"], never["events"], never["rated"]) == (None, 0, False)
 
 
+def test_villages_all_tied_first_have_a_best_and_no_last(world):
+    snapshot(world.town_a, 1, {world.village_a1: ("50", 1, {}), world.village_a2: ("50", 1, {})})
+    content = bulletin.gather(world.town_a, YEAR, QUARTER)
+    assert [r["rank"] for r in content["ranking"]["rows"]] == [1, 1]
+    assert content["best"]["village"] == "甲一村" and content["worst"] is None
+    assert b"%PDF-" in bulletin_pdf.render(
+        Bulletin(town=world.town_a, year=YEAR, quarter=QUARTER, content=content)
+    )
+
+
 def test_the_inspection_findings_count_the_quarters_published_inspections(world, quarter):
     insp = generate(world).content["inspections"]
     assert {k: insp[k] for k in ("count", "absent", "average_score", "villages_inspected", "more")} == {

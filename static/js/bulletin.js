@@ -15,6 +15,8 @@
   }
 
   function empty(chart, text) {
+    chart.getDom().style.height = "80px";  // a line of text, not a blank chart's height
+    chart.resize();
     chart.setOption({ title: { text: text, left: "center", top: "middle", textStyle: { color: "#6c757d", fontSize: 14, fontWeight: "normal" } } });
   }
 
@@ -58,7 +60,7 @@
       tooltip: { trigger: "item", formatter: "{b}：{c}（{d}%）", confine: true },
       legend: { bottom: 0 },
       color: ["#2e7d32", "#9ccc65", "#e53935"],
-      series: [{ type: "pie", radius: ["30%", "60%"], center: ["50%", "45%"], label: { formatter: "{d}%" }, data: rows }]
+      series: [{ type: "pie", radius: ["30%", "65%"], center: ["50%", "45%"], label: { position: "inside", formatter: "{d}%", color: "#fff", fontSize: 11 }, data: rows }]
     });
   }
 
