@@ -450,3 +450,64 @@ def test_the_api_is_scoped(world, as_user):
         as_user(world.users["office"]).get("/api/v1/affairs/matters/", {"village": world.village_b1.pk}).data
     )
     assert data["results"] == []
+
+
+# --- the access contract, as an endpoint × role matrix (tests/test_scoping_matrix_duty.py) ---
+
+MATRIX = {
+    # role: the villages whose matters it reads; None: 403, it may not read matters at all
+    "office": {"A1", "A2"},
+    "supervisor": {"A1", "A2"},
+    "cadre": {"A1"},
+    "grid_worker": None,
+    "department": None,
+    "party_member": {"A1"},
+    "client": {"A1", "A2"},
+    "office_b": {"B1"},
+    "nobody": None,
+}
+
+
+@pytest.mark.parametrize(("role", "expected"), MATRIX.items())
+def test_the_matrix_of_matters(world, as_user, role, expected):
+    matters = {
+        label: Matter.objects.create(
+            village=village, town=village.town, kind="project", title=label, description="x"
+        )
+        for label, village in (("A1", world.village_a1), ("A2", world.village_a2), ("B1", world.village_b1))
+    }
+    client = as_user(world.users[role])
+    response = client.get("/api/v1/affairs/matters/")
+    if expected is None:
+        assert response.status_code == 403
+        assert all(
+            client.get(f"/api/v1/affairs/matters/{m.pk}/").status_code == 403 for m in matters.values()
+        )
+        return
+    assert {row["title"] for row in response.data["results"]} == expected
+    for label, matter in matters.items():
+        assert client.get(f"/api/v1/affairs/matters/{matter.pk}/").status_code == (
+            200 if label in expected else 404
+        )
+
+
+def test_anonymous_reads_no_matter(world, api):
+    assert api.get("/api/v1/affairs/matters/").status_code in (401, 403)
+
+
+def test_the_list_costs_the_same_for_one_matter_or_five(world, as_user, client, count_queries):
+    client.force_login(world.users["office"])
+    api = as_user(world.users["office"])
+
+    def costs():
+        with count_queries() as api_queries:
+            assert api.get("/api/v1/affairs/matters/").status_code == 200
+        with count_queries() as page_queries:
+            assert client.get(reverse("affairs:matters")).status_code == 200
+        return len(api_queries), len(page_queries)
+
+    take_until(world, new_matter(world, title="一"), Step.RESOLVE)
+    one = costs()
+    for n in range(4):
+        take_until(world, new_matter(world, title=f"多{n}"), Step.DELIBERATE)
+    assert costs() == one
