@@ -511,3 +511,29 @@ def test_the_list_costs_the_same_for_one_matter_or_five(world, as_user, client, 
     for n in range(4):
         take_until(world, new_matter(world, title=f"多{n}"), Step.DELIBERATE)
     assert costs() == one
+
+
+def test_the_public_page_is_rate_limited(world, client, settings):
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**rates, "public": "2/min"},
+    }
+    url = reverse("affairs:public-matters", args=[world.village_a1.code])
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_a_matter_the_town_refused_is_proposed_again_as_a_new_one(world, client):
+    matter = take_until(world, new_matter(world, kind=MatterKind.SPENDING, amount=80000), Step.DELIBERATE)
+    take(world, matter, Step.REVIEW, approved=False, note="预算偏高")
+    client.force_login(world.users["cadre"])
+    page = client.get(reverse("affairs:matter", args=[matter.pk])).content.decode()
+    assert 'id="matter-stopped"' in page and f"?again={matter.pk}" in page and 'id="step-form"' not in page
+    form = client.get(reverse("affairs:matter-new"), {"again": matter.pk}).content.decode()
+    assert "修建高标准农田" in form and "80000" in form
+    # another village's cadre gets an empty form, nothing of the matter
+    client.force_login(f.member(Role.VILLAGE_CADRE, village=world.village_a2))
+    assert (
+        "修建高标准农田"
+        not in client.get(reverse("affairs:matter-new"), {"again": matter.pk}).content.decode()
+    )
