@@ -181,3 +181,47 @@ def test_the_list_takes_a_constant_number_of_queries(world, as_user, count_queri
     with count_queries() as many:
         assert len(api.get(URL).json()["results"]) == 5
     assert len(many.captured_queries) == len(few.captured_queries), many.listing()
+
+
+# ---------------------------------------------------------------------------------------
+# The access contract as a role × rows matrix (DESIGN.md: 三务 disclosures — office R,
+# supervisor R, village cadre W own village, REST client R; nobody else)
+# ---------------------------------------------------------------------------------------
+
+READS = {
+    "office": {"A1", "A2"},
+    "supervisor": {"A1", "A2"},
+    "cadre": {"A1"},
+    "client": {"A1", "A2"},
+    "office_b": {"B1"},
+    "grid_worker": set(),
+    "department": set(),
+    "party_member": set(),
+    "nobody": set(),
+}
+
+
+@pytest.mark.parametrize("role", sorted(READS))
+def test_each_role_reads_exactly_its_scope(world, as_user, role):
+    villages = {"A1": world.village_a1, "A2": world.village_a2, "B1": world.village_b1}
+    rows = {
+        label: Disclosure.objects.create(
+            village=v,
+            town=v.town,
+            kind=DisclosureKind.PARTY,
+            period_start=START,
+            period_end=END,
+            title=label,
+            body="x",
+        )
+        for label, v in villages.items()
+    }
+    api = as_user(world.users[role])
+    listed = api.get(URL)
+    seen = {r["title"] for r in listed.json()["results"]} if listed.status_code == 200 else set()
+    assert listed.status_code in (200, 403)
+    assert seen == READS[role]
+    for label, row in rows.items():
+        status = api.get(f"{URL}{row.pk}/").status_code
+        assert (status == 200) == (label in READS[role]), (label, status)
+        assert status in (200, 403, 404)
