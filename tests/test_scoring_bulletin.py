@@ -522,3 +522,50 @@ def test_the_pdf_is_made_once_and_kept(world, quarter, monkeypatch):
     second = office.get(f"/scoring/bulletins/{made.pk}/pdf/")
     assert first.content == second.content and calls == [made.pk]
     assert 'filename="bulletin-TA-2025Q1-v1.pdf"' in first["Content-Disposition"]
+
+
+# What each role reads of town A's published v1, its draft v2 and town B's published one.
+READS = {
+    "office": {"v1", "v2"},
+    "supervisor": {"v1", "v2"},
+    "client": {"v1", "v2"},
+    "cadre": {"v1"},
+    "office_b": {"b"},
+}
+
+
+@pytest.mark.parametrize("role", [*READS, "grid_worker", "department", "party_member", "nobody"])
+def test_the_api_matrix_each_role_reads_exactly_its_bulletins(world, two, as_user, role):
+    published, draft = two
+    other = bulletin.bulletin_generate(town=world.town_b, year=YEAR, quarter=QUARTER, actor=None, today=AFTER)
+    bulletin.bulletin_publish(bulletin=other, actor=None)
+    names = {published.pk: "v1", draft.pk: "v2", other.pk: "b"}
+    client = as_user(world.users[role])
+    response = client.get("/api/v1/scoring/bulletins/")
+    expected = READS.get(role)
+    if expected is None:
+        assert response.status_code == 403
+    else:
+        assert {names[r["id"]] for r in response.json()["results"]} == expected
+    for pk, name in names.items():
+        status = client.get(f"/api/v1/scoring/bulletins/{pk}/").status_code
+        assert status == (200 if expected and name in expected else (403 if expected is None else 404))
+
+
+def test_the_api_list_and_the_list_page_read_a_constant_number_of_queries(
+    world, quarter, as_user, count_queries
+):
+    generate(world)
+    client, page = as_user(world.users["office"]), browser(world.users["office"])
+    with count_queries() as one:
+        client.get("/api/v1/scoring/bulletins/")
+    with count_queries() as one_page:
+        page.get("/scoring/bulletins/")
+    for _i in range(3):
+        generate(world)
+    with count_queries() as four:
+        assert client.get("/api/v1/scoring/bulletins/").json()["count"] == 4
+    with count_queries() as four_page:
+        page.get("/scoring/bulletins/")
+    assert len(four) == len(one), four.listing()
+    assert len(four_page) == len(one_page), four_page.listing()
