@@ -49,7 +49,7 @@ def _status_label(status: str) -> str:
         ds.Status.PUBLISHED: _("published"),
         ds.Status.PUBLISHED_LATE: _("published late"),
         ds.Status.WAITING: _("due"),
-        ds.Status.LATE: _("late"),
+        ds.Status.LATE: _("late to publish"),
     }[status]
 
 
