@@ -37,6 +37,7 @@ def test_a_supervisor_sorts_the_ranking_and_reads_a_villages_explanation_and_tre
 
     with browsing(browser, DESK) as page:
         log_in(page, server, "demo_supervisor")
+        page.get_by_role("button", name="考评").click()  # the scoring pages' drop-down menu
         page.get_by_role("link", name="村排名").first.click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("村排名")
         page.get_by_label("周期").select_option("week")
