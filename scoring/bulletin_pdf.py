@@ -130,8 +130,10 @@ def ranking_chart(content: dict, width_mm: float) -> bytes | None:
     rows = [r for r in content["ranking"]["rows"] if r["score"] is not None]
     if not rows:
         return None
-    font = _font()
-    height = min(12 + 6 * len(rows), 180)
+    # A bar a line of text high; a town of 60 villages takes most of a page, in smaller type.
+    many = len(rows) > 24
+    font = _font(6 if many else 8)
+    height = min(12 + (4 if many else 6) * len(rows), 250)
     figure = _figure(width_mm, height)
     ax = figure.add_subplot()
     names = [r["village"] for r in rows][::-1]
@@ -147,6 +149,7 @@ def ranking_chart(content: dict, width_mm: float) -> bytes | None:
             va="center",
             fontproperties=font,
         )
+    ax.margins(y=0.01)
     _style(ax, font)
     figure.tight_layout(pad=0.4)
     return _svg(figure)
