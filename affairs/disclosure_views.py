@@ -85,7 +85,11 @@ def disclosure_list(request):
             settings_form = SettingsForm(initial={"cadence": current.cadence, "due_days": current.due_days})
     elif request.method == "POST":
         raise PermissionDenied
-    listed = ds.disclosures_for_user(request.user).order_by("-period_end", "village__code", "kind", "-id")
+    listed = (
+        ds.disclosures_for_user(request.user)
+        .select_related("corrected_by")
+        .order_by("-period_end", "village__code", "kind", "-id")
+    )
     village_id = request.GET.get("village")
     if village_id and village_id.isdigit():
         listed = listed.filter(village_id=int(village_id))

@@ -113,7 +113,7 @@ def test_a_cadre_publishes_the_quarters_finances_on_a_phone_and_the_town_sees_it
         page.goto(f"{server}/affairs/public/{village.code}/disclosures/")
         card = page.locator(f"#disclosure-{disclosure.pk}")
         expect(card).to_contain_text("第三季度财务公开")
-        expect(card.locator("#total-balance")).to_have_text("57899.50")
+        expect(card.locator("[data-total-balance]")).to_have_text("57899.50")
         shoot(page, "disclosures-public-phone")
 
     with browsing(browser, DESK) as page:
@@ -136,3 +136,19 @@ def test_a_cadre_publishes_the_quarters_finances_on_a_phone_and_the_town_sees_it
         page.goto(f"{server}/affairs/disclosures/{disclosure.pk}/")
         expect(page.locator("#board-confirmed")).to_be_visible()
         shoot(page, "disclosures-detail-desk")
+
+        # the demo's correction: the corrected one says when, and links to it
+        correction = Disclosure.objects.filter(corrects__isnull=False, published_at__isnull=False).first()
+        page.goto(f"{server}/affairs/disclosures/{correction.corrects_id}/")
+        expect(page.locator("#corrected-by")).to_contain_text("更正于")
+        page.locator("#corrected-by a").click()
+        expect(page.locator("#corrects")).to_contain_text(correction.correction_reason)
+        shoot(page, "disclosures-correction-desk")
+
+    with browsing(browser, PHONE, mobile=True) as page:
+        log_in(page, server, "demo_office")
+        page.goto(f"{server}/affairs/disclosures/")
+        expect(page.locator(f'{row} td[data-kind="finance"]')).to_have_attribute(
+            "data-status", re.compile("^published")
+        )
+        shoot(page, "disclosures-office-phone")
