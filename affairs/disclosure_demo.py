@@ -203,7 +203,7 @@ def build_disclosures(run: demo.DemoRun) -> None:
         rest = [v for v in villages[2:] if v.pk not in done]
         rows = _bulk(rest, cadres, start, end, due)
         for row in rows:  # the trail's bulk writer cannot copy the (empty) photo field
-            audit.record(action=AuditAction.CREATE, instance=row, actor=None, after=ds.snapshot(row))
+            audit.record(action=AuditAction.CREATE, instance=row, actor=None, after=audit.snapshot(row))
     ours = Disclosure.objects.filter(town=town, period_start=start, deleted_at__isnull=True)
     run.count("affairs disclosures", ours.count())
     run.count("  corrections", ours.filter(corrects__isnull=False).count())

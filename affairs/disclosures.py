@@ -286,21 +286,13 @@ def _check(disclosure: Disclosure, today: datetime.date) -> None:
         raise ValidationError(errors)
 
 
-def snapshot(disclosure: Disclosure) -> dict:
-    """The trail's copy of a disclosure: the board's photo by its stored name (the trail's
-    own snapshot keeps column values as they are, and a file is not one it can write)."""
-    data = audit.snapshot(disclosure)
-    data["board_photo"] = disclosure.board_photo.name or ""
-    return data
-
-
 def _record(disclosure: Disclosure, actor, before: dict | None, *, action=AuditAction.UPDATE, extra=None):
     audit.record(
         action=action,
         instance=disclosure,
         actor=actor,
         before=before,
-        after=snapshot(disclosure),
+        after=audit.snapshot(disclosure),
         extra=extra,
     )
 
@@ -376,7 +368,7 @@ def disclosure_update(
     today = today or timezone.localdate()
     disclosure = _lock(disclosure)
     _must_be_draft(disclosure)
-    before = snapshot(disclosure)
+    before = audit.snapshot(disclosure)
     _set_fields(disclosure, data)
     _check(disclosure, today)
     disclosure.save()
@@ -416,7 +408,7 @@ def disclosure_publish(*, disclosure: Disclosure, actor, now: datetime.datetime 
         original = Disclosure.objects.select_for_update().get(pk=disclosure.corrects_id)
         if original.published_at is None:  # never: a correction is begun from a published one
             raise ValidationError({NON_FIELD_ERRORS: _("Only a published disclosure is corrected.")})
-    before = snapshot(disclosure)
+    before = audit.snapshot(disclosure)
     disclosure.published_at = now or timezone.now()
     disclosure.published_by = _actor(actor)
     disclosure.save(update_fields=["published_at", "published_by", "updated_at"])
@@ -476,7 +468,7 @@ def disclosure_discard(*, disclosure: Disclosure, actor) -> None:
     disclosure = _lock(disclosure)
     _must_be_draft(disclosure)
     ensure_in_scope(instance=disclosure, actor=actor)
-    before = snapshot(disclosure)
+    before = audit.snapshot(disclosure)
     if disclosure.corrects_id:
         # the one-to-one would keep the corrected one from another correction
         disclosure.corrects = None
@@ -504,7 +496,7 @@ def board_confirm(
         raise ValidationError({"photo": _("Publish the disclosure before putting it on the board.")})
     if not writable_villages(actor).filter(pk=disclosure.village_id).exists():
         raise PermissionDenied(_("You do not keep this village's disclosures."))
-    before = snapshot(disclosure)
+    before = audit.snapshot(disclosure)
     disclosure.board_photo.save(stored.name, stored, save=False)
     disclosure.board_confirmed_at = now or timezone.now()
     disclosure.save(update_fields=["board_photo", "board_confirmed_at", "updated_at"])

@@ -8,6 +8,7 @@ import uuid
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
+from django.db.models.fields.files import FieldFile
 
 from .choices import AuditAction
 from .middleware import current_request_id
@@ -19,6 +20,8 @@ _SKIP = {"created_at", "updated_at", "min_lat", "max_lat", "min_lng", "max_lng",
 
 
 def _jsonable(value):
+    if isinstance(value, FieldFile):  # a stored file: the trail keeps its name
+        return value.name or ""
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal | uuid.UUID):
