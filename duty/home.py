@@ -16,6 +16,8 @@ nav(_("Today's duty"), "duty:today", roles=(CADRE,), order=29)
 # The duty pages share one drop-down menu (the cadre's own day stays on the bar).
 DUTY = _("Duty")
 nav(_("Duty today"), "duty:board", roles=(OFFICE, SUPERVISOR), order=29, group=DUTY)
+# A cadre sees every village of the town's progress today (形成比拼追赶态势).
+nav(_("The town's duty today"), "duty:board", roles=(CADRE,), order=29, group=DUTY)
 nav(_("Duty rosters"), "duty:overview", roles=(OFFICE, SUPERVISOR, CADRE, GRID_WORKER), order=30, group=DUTY)
 nav(_("Duty month"), "duty:month", roles=(OFFICE, SUPERVISOR), order=31, group=DUTY)
 nav(_("Duty flags"), "duty:flags", roles=(OFFICE, SUPERVISOR), order=32, group=DUTY)

@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Avg, Count, Q
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -151,6 +152,9 @@ def _readers_only(request) -> None:
         raise PermissionDenied
 
 
+INSPECTIONS_PER_PAGE = 50
+
+
 @login_required
 def inspection_list(request):
     """The inspections the user reads, newest first, filtered by village, month, state
@@ -167,7 +171,8 @@ def inspection_list(request):
     month_field = filterset.form.fields["month"]
     month_field.widget = forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"})
     queryset = filterset.qs if filterset.is_bound else filterset.queryset
-    rows = list(queryset.order_by("-at", "-id")[:500])
+    page = Paginator(queryset.order_by("-at", "-id"), INSPECTIONS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
     figures = queryset.aggregate(
         total=Count("id"), absent=Count("id", filter=Q(present=False)), average=Avg("score")
     )
@@ -176,6 +181,8 @@ def inspection_list(request):
         "duty/inspections.html",
         {
             "rows": rows,
+            "page": page,
+            "page_range": page.paginator.get_elided_page_range(page.number),
             "filters": filterset.form,
             "figures": figures,
             "inspector": inspector,

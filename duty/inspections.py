@@ -37,10 +37,10 @@ from governance.services import ensure_in_scope, governed_delete
 from grids.models import Village
 
 from .choices import InspectionState, Item, Position, RosterState
-from .filters import MonthFilter, _town, _village
-from .models import Inspection, InspectionPhoto, Shift, month_end
+from .filters import MonthFilter, _town, _village, id_filter
+from .models import Inspection, InspectionPhoto, Shift, month_bounds
 from .policies import INSPECTORS
-from .services import cadres_of
+from .services import cadres_of, delete_file_on_commit
 
 #: The fields a draft takes (the town follows the village; the state moves by publishing).
 FIELDS = ("village", "at", "inspectors", "on_duty", "present", "items_seen", "findings", "score")
@@ -106,15 +106,17 @@ class InspectionFilter(django_filters.FilterSet):
     month = MonthFilter(method="filter_month", label=gettext_lazy("month (YYYY-MM)"))
     state = django_filters.ChoiceFilter(choices=InspectionState.choices, label=gettext_lazy("state"))
     present = django_filters.BooleanFilter(label=gettext_lazy("cadre on duty present"))
+    cadre = id_filter("on_duty_id", label=gettext_lazy("cadre on duty (user id)"))
 
     class Meta:
         model = Inspection
-        fields = ["town", "village", "month", "state", "present"]
+        fields = ["town", "village", "month", "state", "present", "cadre"]
 
     def filter_month(self, queryset, name, value):
         if value is None:
             return queryset
-        return queryset.filter(at__date__gte=value, at__date__lte=month_end(value))
+        start, end = month_bounds(value)  # a range on ``at``: the (village, at) index serves it
+        return queryset.filter(at__gte=start, at__lt=end)
 
 
 # ---------------------------------------------------------------------------------------
@@ -333,6 +335,7 @@ def inspection_photo_remove(*, inspection: Inspection, actor, photo_id: int) -> 
         raise ValidationError({"photos": _("No such photo on this inspection.")})
     name = row.file.name
     row.delete()
+    delete_file_on_commit(row.file)
     audit.record(
         action=AuditAction.UPDATE,
         instance=inspection,

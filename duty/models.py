@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import GovernedModel
@@ -56,6 +57,43 @@ def month_days(month: datetime.date) -> list[datetime.date]:
 def add_months(month: datetime.date, n: int) -> datetime.date:
     index = month.year * 12 + month.month - 1 + n
     return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def parse_month(value) -> datetime.date | None:
+    """``2026-10`` (or a whole date) → the month's first day; None for anything else,
+    and for a month outside the platform's years. The one month parser of the app: the
+    pages fall back to a default on None, the filters answer a field error."""
+    try:
+        year, month = str(value or "").split("-")[:2]
+        first = datetime.date(int(year), int(month), 1)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return first if FIRST_ROSTER_YEAR <= first.year <= LAST_ROSTER_YEAR else None
+
+
+def month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """The month's first instant and the next month's first, in the platform's time zone:
+    ``[start, end)`` for a range on a datetime column (its index serves it)."""
+    zone = timezone.get_current_timezone()
+    first, following = month.replace(day=1), add_months(month, 1)
+    return (
+        datetime.datetime.combine(first, datetime.time.min, tzinfo=zone),
+        datetime.datetime.combine(following, datetime.time.min, tzinfo=zone),
+    )
+
+
+# The ids a query may hold: a signed 64-bit integer (past it SQLite cannot take the value).
+ID_MAX = 2**63 - 1
+
+
+def int_or_none(value) -> int | None:
+    """A whole number from a request's parameter; None for anything else or one past the
+    database's integers."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if -ID_MAX - 1 <= number <= ID_MAX else None
 
 
 class DutySettings(models.Model):

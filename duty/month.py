@@ -19,7 +19,7 @@ from governance.workdays import CalendarView
 from grids.models import Town, Village
 
 from .choices import LogState, Position, RosterState
-from .models import DutyFlag, DutyLog, Inspection, Shift, month_days
+from .models import DutyFlag, DutyLog, Inspection, Shift, month_bounds, month_days
 
 # What a day of a village shows, in the order of the legend.
 SIGNED, DRAFT, MISSING, WAITING, COMING, OFF = "signed", "draft", "missing", "waiting", "coming", "off"
@@ -121,9 +121,7 @@ def town_month(
         cell = grid[village_id][day]
         cell.log_id, cell.log_state = pk, state
 
-    zone = timezone.get_current_timezone()
-    start = datetime.datetime.combine(first, datetime.time(), zone)
-    end = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time(), zone)
+    start, end = month_bounds(first)
     inspections = restrict(  # a range on the column itself, so the (village, at) index serves it
         Inspection.objects.filter(village_id__in=ids, at__gte=start, at__lt=end), user, VIEW
     ).order_by("at")

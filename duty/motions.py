@@ -35,7 +35,7 @@ import math
 import os
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from django.db.models import Count, Q
@@ -189,7 +189,6 @@ def check(*, first: datetime.date, last: datetime.date | None = None) -> dict[st
     given). Returns the flags made, by kind (0 on a second run; two runs at once may
     both count the flags the one of them made)."""
     last = last or first
-    before = _counts(first, last)
     logs = _logs_read(first, last)
     rows: list[DutyFlag] = []
     by_village: dict[int, list[dict]] = defaultdict(list)
@@ -208,20 +207,11 @@ def check(*, first: datetime.date, last: datetime.date | None = None) -> dict[st
         passing += always_pass(day, [log for log in logs if log["date"] == day], made=passing)
         day += datetime.timedelta(days=1)
     rows += passing
-    DutyFlag.objects.bulk_create(rows, ignore_conflicts=True)
-    after = _counts(first, last)
-    return {kind.value: after.get(kind, 0) - before.get(kind, 0) for kind in MOTION_KINDS}
+    from .services import create_flags
 
-
-def _counts(first: datetime.date, last: datetime.date) -> dict[str, int]:
-    # a one-sitting flag is dated on its latest log, which may lie outside the days
-    since, until = first - datetime.timedelta(days=LATE_SIGN_DAYS), last + datetime.timedelta(days=1)
-    return dict(
-        DutyFlag.objects.filter(kind__in=MOTION_KINDS, date__gte=since, date__lte=until)
-        .values_list("kind")
-        .annotate(n=Count("id"))
-        .values_list("kind", "n")
-    )
+    made = create_flags(rows, kinds=MOTION_KINDS)
+    counts = Counter(flag.kind for flag in made)
+    return {kind.value: counts.get(kind, 0) for kind in MOTION_KINDS}
 
 
 def _start_of(day: datetime.date) -> datetime.datetime:

@@ -135,6 +135,24 @@ register(OfficeCode, paths=_LOG_PATHS, view={OFFICE}, change={OFFICE})
 register(DutyFlag, paths=_LOG_PATHS, view={OFFICE, SUPERVISOR, CLIENT}, change={OFFICE})
 
 
+def board_villages_for(user):
+    """The villages whose row of the town's today board ``user`` reads: the villages they
+    read, and for a village cadre every village of their town, so villages see each
+    other's progress (形成比拼追赶态势). A row is the village's name, who is on duty, the
+    check-in time and the items done: never the log itself, which stays its village's
+    (DutyLog's rule above)."""
+    from governance.scoping import resolve_scope, restrict
+    from grids.models import Village
+
+    villages = Village.objects.filter(deleted_at__isnull=True)
+    readable = restrict(villages, user, VIEW)
+    scope = resolve_scope(user)
+    towns = sorted(scope.ids("town", [CADRE])) if not scope.is_superuser else []
+    if not towns:
+        return readable
+    return villages.filter(Q(pk__in=readable.values("pk")) | Q(town_id__in=towns))
+
+
 def villages_on_duty_for(user):
     """The villages whose logs ``user`` may file (the cadres of the village)."""
     from governance.scoping import CHANGE, resolve_scope, scope_q_paths

@@ -18,8 +18,6 @@ from grids.models import Village
 
 from .choices import DEFAULT_PUBLISH_BY_DAY, SPOT_CHECKS_MIN, Item, LogState, Position, RosterState
 from .models import (
-    FIRST_ROSTER_YEAR,
-    LAST_ROSTER_YEAR,
     DutyFlag,
     DutyLog,
     DutySettings,
@@ -35,6 +33,7 @@ from .models import (
     month_days,
     publish_deadline,
 )
+from .models import parse_month as month_from
 
 
 def this_month(today: datetime.date | None = None) -> datetime.date:
@@ -43,12 +42,7 @@ def this_month(today: datetime.date | None = None) -> datetime.date:
 
 def parse_month(value: str | None, default: datetime.date) -> datetime.date:
     """``2026-10`` (or a whole date) → the month's first day; anything else: ``default``."""
-    try:
-        year, month = str(value or "").split("-")[:2]
-        first = datetime.date(int(year), int(month), 1)
-    except (TypeError, ValueError, OverflowError):
-        return default
-    return first if FIRST_ROSTER_YEAR <= first.year <= LAST_ROSTER_YEAR else default
+    return month_from(value) or default
 
 
 def live_shifts() -> QuerySet[Shift]:
@@ -266,6 +260,7 @@ class BoardRow:
     village: Village
     cadre: object
     log: DutyLog | None
+    readable: bool = False  # the user reads the log itself (else its figures only)
 
     @property
     def done(self) -> int:
@@ -273,12 +268,14 @@ class BoardRow:
 
 
 def today_board(user, day: datetime.date | None = None) -> list[BoardRow]:
-    """Each village the user reads with its duty today: who is on duty, when they checked
-    in, how many of the nine items are done. Three queries, however many villages."""
+    """Each village of the user's board (:func:`duty.policies.board_villages_for`: a
+    cadre's whole town) with its duty today: who is on duty, when they checked in, how
+    many of the nine items are done; a row links its log only where the user reads the
+    log. Four queries, however many villages."""
+    from .policies import board_villages_for
+
     day = day or timezone.localdate()
-    villages = list(
-        restrict(Village.objects.select_related("town"), user, VIEW).order_by("town__code", "code")
-    )
+    villages = list(board_villages_for(user).select_related("town").order_by("town__code", "code"))
     ids = [v.pk for v in villages]
     cadres = {
         s.roster.village_id: s.person
@@ -291,10 +288,14 @@ def today_board(user, day: datetime.date | None = None) -> list[BoardRow]:
             roster__village_id__in=ids,
         ).select_related("person", "roster")
     }
-    logs = {
-        log.village_id: log for log in with_progress(logs_for_user(user).filter(date=day, village_id__in=ids))
-    }
-    return [BoardRow(v, cadres.get(v.pk), logs.get(v.pk)) for v in villages]
+    # the board's figures of each village's log (its villages are the board rule's)
+    today_logs = DutyLog.objects.filter(date=day, village_id__in=ids, deleted_at__isnull=True)
+    logs = {log.village_id: log for log in with_progress(today_logs.select_related("cadre"))}
+    readable = set(logs_for_user(user).filter(date=day, village_id__in=ids).values_list("pk", flat=True))
+    return [
+        BoardRow(v, cadres.get(v.pk), logs.get(v.pk), readable=v.pk in logs and logs[v.pk].pk in readable)
+        for v in villages
+    ]
 
 
 def villages_without_log_today(user) -> int:

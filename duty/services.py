@@ -956,9 +956,19 @@ def row_remove(*, log: DutyLog, actor, kind: str, row_id: int) -> None:
             raise ValidationError({"row": exc.messages}) from None
     else:
         row.delete()
+        if model is LogPhoto:
+            delete_file_on_commit(row.file)
     _log_record(
         log, actor, getattr(row, "item", item), "removed", {"model": kind, "id": row_id, "text": text}
     )
+
+
+def delete_file_on_commit(file) -> None:
+    """A removed photo's file, deleted from storage once its row's removal is committed
+    (a rolled-back removal keeps it)."""
+    if file and file.name:
+        storage, name = file.storage, file.name
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 def sign_problems(log: DutyLog) -> list[str]:
@@ -972,10 +982,6 @@ def sign_problems(log: DutyLog) -> list[str]:
             _("Spot-check at least %(min)d households' garbage sorting (%(n)d so far).")
             % {"min": SPOT_CHECKS_MIN, "n": checks}
         )
-    if SpotCheck.objects.filter(log=log).exclude(household__village_id=log.village_id).exists():
-        problems.append(_("A spot check names a household of another village."))
-    if log_visits(log).exclude(village_id=log.village_id).exists():
-        problems.append(_("A visit names a household of another village."))
     return problems
 
 
@@ -1021,50 +1027,72 @@ def log_amend(*, log: DutyLog, actor, item: int, correction: str, reason: str) -
 # ---------------------------------------------------------------------------------------
 
 
-def flag_missing_logs(*, day: datetime.date) -> int:
-    """Flag each village with someone on duty on ``day`` (a published roster's lead
-    shift) and no signed log of it. Safe to repeat and to run on two workers at once: the
+def flag_missing_logs(*, day: datetime.date, last: datetime.date | None = None) -> int:
+    """Flag each village with someone on duty on ``day`` (to ``last``: the beat sweeps a
+    week, so a morning the job did not run is made up) — a published roster's lead shift
+    — and no signed log of it. Safe to repeat and to run on two workers at once: the
     flag's unique key (kind, village, day) makes a second insert a no-op
-    (``ignore_conflicts``), never a check-then-insert. Returns the flags made."""
+    (``ignore_conflicts``), never a check-then-insert; a dismissed flag keeps its key, so
+    it is not raised again. Returns the flags made (each in the audit trail)."""
+    last = last or day
     on_duty = set(
         Shift.objects.filter(
-            date=day,
+            date__range=(day, last),
             position=Position.LEAD,
             deleted_at__isnull=True,
             roster__deleted_at__isnull=True,
             roster__state=RosterState.PUBLISHED,
             roster__village__deleted_at__isnull=True,
-        ).values_list("roster__village_id", flat=True)
+        ).values_list("roster__village_id", "date")
     )
-    logs = dict(
-        DutyLog.objects.filter(date=day, village_id__in=on_duty, deleted_at__isnull=True).values_list(
-            "village_id", "state"
-        )
-    )
-    ids = dict(
-        DutyLog.objects.filter(date=day, village_id__in=on_duty, deleted_at__isnull=True).values_list(
-            "village_id", "pk"
-        )
-    )
-    missing = sorted(v for v in on_duty if logs.get(v) != LogState.SIGNED)
+    logs = {
+        (village_id, date): (pk, state)
+        for village_id, date, pk, state in DutyLog.objects.filter(
+            date__range=(day, last),
+            village_id__in=sorted({v for v, _d in on_duty}),
+            deleted_at__isnull=True,
+        ).values_list("village_id", "date", "pk", "state")
+    }
+    missing = sorted(key for key in on_duty if logs.get(key, (None, None))[1] != LogState.SIGNED)
     rows = [
         DutyFlag(
             kind=FlagKind.MISSING_LOG,
             village_id=v,
-            date=day,
-            log_id=ids.get(v),
+            date=d,
+            log_id=logs[(v, d)][0] if (v, d) in logs else None,
             reason=(
                 _("The log of %(date)s was begun but not signed.")
-                if v in logs
+                if (v, d) in logs
                 else _("Nobody filed a duty log on %(date)s.")
             )
-            % {"date": _day(day)},
+            % {"date": _day(d)},
         )
-        for v in missing
+        for v, d in missing
     ]
-    before = DutyFlag.objects.filter(kind=FlagKind.MISSING_LOG, date=day).count()
-    DutyFlag.objects.bulk_create(rows, ignore_conflicts=True)
-    return DutyFlag.objects.filter(kind=FlagKind.MISSING_LOG, date=day).count() - before
+    return len(create_flags(rows, kinds=[FlagKind.MISSING_LOG]))
+
+
+def create_flags(rows: list[DutyFlag], *, kinds) -> list[DutyFlag]:
+    """Insert a job's flags (those already there are skipped by the unique key) and put
+    the ones made in the audit trail, one row each in one statement, by no one (the job):
+    each town reads its own flags' rows. Returns the flags made."""
+    from django.db.models import Max
+
+    if not rows:
+        return []
+    latest = DutyFlag.objects.aggregate(n=Max("pk"))["n"] or 0
+    days = [row.date for row in rows]
+    with transaction.atomic():
+        DutyFlag.objects.bulk_create(rows, ignore_conflicts=True)
+        # ids only grow: the rows past the latest before are this run's (or, at the same
+        # moment, another worker's, which it records too)
+        made = list(
+            DutyFlag.objects.filter(
+                kind__in=kinds, date__gte=min(days), date__lte=max(days), pk__gt=latest
+            ).select_related("village")
+        )
+        audit.record_many(action=AuditAction.CREATE, instances=made, actor=None)
+    return made
 
 
 @transaction.atomic

@@ -11,7 +11,8 @@ from itertools import zip_longest
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -63,6 +64,7 @@ from .models import (
     Roster,
     SpotCheck,
     add_months,
+    int_or_none,
     publish_deadline,
 )
 from .policies import deadline_town_ids, villages_kept_by, villages_on_duty_for
@@ -394,7 +396,7 @@ def _apply(request, log: DutyLog, action: str, form) -> str:
         )
         return _("The errand is recorded.")
     if action == "errand_done":
-        errand = get_object_or_404(selectors.errands_of(log), pk=_int(request.POST.get("errand")))
+        errand = get_object_or_404(selectors.errands_of(log), pk=int_or_none(request.POST.get("errand")))
         services.errand_done(log=log, errand=errand, actor=user)
         return _("The errand is done.")
     if action == "patrol":
@@ -457,13 +459,6 @@ def _apply(request, log: DutyLog, action: str, form) -> str:
     raise ValidationError(_("Unknown action."))
 
 
-def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
 FORMLESS = {"checkout", "errand_done", "remove", "sign"}
 # Which item's section each action belongs to (it is opened again after the post).
 ACTION_ITEM = {
@@ -506,7 +501,10 @@ def _log_page(request, log: DutyLog, *, shift=None, template="duty/log.html", ho
     kinds = _kinds(user)
     forms_ = _log_forms(request, log, action, households=households, kinds=kinds)
     problems: list[str] = []
-    if action:
+    if action and request.POST.get("log", str(log.pk)) != str(log.pk):
+        # an entry kept on a phone names the log it was written in: never another day's
+        problems = [_("This entry was written in another duty log; it is not saved here.")]
+    elif action:
         form = None if action in FORMLESS else forms_.get(action)
         if action not in FORMLESS and form is None:
             raise PermissionDenied
@@ -526,8 +524,11 @@ def _log_page(request, log: DutyLog, *, shift=None, template="duty/log.html", ho
                     _add_errors(form, exc)
             else:
                 messages.success(request, message if applied else _("Already received."))
-                item = ACTION_ITEM.get(action) or _int(request.POST.get("item"))
-                response = redirect(f"{request.path}#item-{item}")
+                item = ACTION_ITEM.get(action) or int_or_none(request.POST.get("item")) or 0
+                # the phone's script reads the result itself (a redirect's header is lost
+                # in fetch): "saved" or "duplicate" only, else the entry stays queued
+                queued = request.headers.get("X-Duty-Queue")
+                response = HttpResponse(status=204) if queued else redirect(f"{request.path}#item-{item}")
                 response["X-Duty-Result"] = "saved" if applied else "duplicate"
                 return response
     log = _fresh_log(log.pk)
@@ -542,7 +543,7 @@ def _log_page(request, log: DutyLog, *, shift=None, template="duty/log.html", ho
         "editable": editable,
         "amendable": amendable,
         "forms": forms_,
-        "open_item": ACTION_ITEM.get(action) or _int(request.POST.get("item")),
+        "open_item": ACTION_ITEM.get(action) or int_or_none(request.POST.get("item")),
         "problems": problems,
         "sign_problems": services.sign_problems(log) if editable else [],
         "done": done,
@@ -592,6 +593,17 @@ def today(request):
     log = selectors.logs_for_user(request.user).filter(village=village, date=day).first()
     if log is not None and log.cadre_id == request.user.pk:
         return _log_page(request, log, shift=shift, households_due=_households_due(village))
+    if request.method == "POST" and request.POST.get("action"):
+        # an item's entry for a log that is not (or not yet) the cadre's today, e.g. one
+        # written yesterday and sent after midnight: refused, never begins today's log
+        messages.error(request, _("This entry was not saved: it does not belong to today's duty log."))
+        response = render(
+            request,
+            "duty/today.html",
+            {"village": village, "shift": shift, "log": log, "form": StartForm(), "today": day},
+        )
+        response["X-Duty-Result"] = "invalid"
+        return response
     form = StartForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and log is None and form.is_valid():
         try:
@@ -672,8 +684,12 @@ def board(request):
             "begun": sum(1 for r in rows if r.log),
             "signed": sum(1 for r in rows if r.log and r.log.is_signed),
             "office_towns": deadline_town_ids(request.user),
+            "may_flags": can(request.user, VIEW, DutyFlag),
         },
     )
+
+
+FLAGS_PER_PAGE = 50
 
 
 @login_required
@@ -697,7 +713,7 @@ def flags(request):
     form, failed = DismissForm(request.POST or None), None
     if request.method == "POST":
         flag = get_object_or_404(
-            restrict(DutyFlag.objects.all(), request.user, CHANGE), pk=_int(request.POST.get("flag"))
+            restrict(DutyFlag.objects.all(), request.user, CHANGE), pk=int_or_none(request.POST.get("flag"))
         )
         failed = flag.pk
         if form.is_valid():
@@ -709,13 +725,18 @@ def flags(request):
                 messages.success(request, _("The flag is dismissed."))
                 return redirect(request.get_full_path())  # the same kind, the same list
     may_dismiss = can(request.user, CHANGE, DutyFlag)
-    rows = list(queryset.order_by("-date", "village__code", "kind")[:500])
+    page = Paginator(queryset.order_by("-date", "village__code", "kind", "id"), FLAGS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = list(page.object_list)
     motions.evidence_for(rows, request.user)
     return render(
         request,
         "duty/flags.html",
         {
             "flags": rows,
+            "page": page,
+            "page_range": page.paginator.get_elided_page_range(page.number),
             "kinds": FlagKind.choices,
             "kind": kind,
             "show_all": show_all,

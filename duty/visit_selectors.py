@@ -34,18 +34,7 @@ from governance.scoping import VIEW, restrict
 from grids.choices import HOUSEHOLD_FLAGS
 from grids.models import Grid, Household, Village
 
-from .models import ThreeMust, Visit, month_end
-
-
-def month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
-    """The month's first instant and the next month's, in the platform's time zone."""
-    tz = timezone.get_current_timezone()
-    first = month.replace(day=1)
-    following = month_end(first) + datetime.timedelta(days=1)
-    return (
-        datetime.datetime.combine(first, datetime.time.min, tzinfo=tz),
-        datetime.datetime.combine(following, datetime.time.min, tzinfo=tz),
-    )
+from .models import ThreeMust, Visit, month_bounds
 
 
 def week_bounds(day: datetime.date | None = None) -> tuple[datetime.datetime, datetime.datetime]:

@@ -23,7 +23,7 @@ from grids.models import Household, Village
 from . import visit_selectors as vs
 from . import visits
 from .choices import Occasion
-from .models import ThreeMust, Visit, VisitPhoto, add_months
+from .models import ThreeMust, Visit, VisitPhoto, add_months, int_or_none
 from .policies import households_visitable_by
 from .selectors import parse_month, this_month
 from .visit_forms import PhotoForm, ReportForm, ThreeMustForm, VisitForm
@@ -50,13 +50,6 @@ def _month(request):
     return parse_month(request.GET.get("month"), this_month())
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _months(month) -> dict:
     return {"month": month, "previous": add_months(month, -1), "next": add_months(month, 1)}
 
@@ -68,7 +61,7 @@ def coverage(request):
     cadre and grid worker of a village."""
     _readers_only(request)
     month = _month(request)
-    village_id = _int(request.GET.get("village"))
+    village_id = int_or_none(request.GET.get("village"))
     cover = vs.coverage(request.user, month, village=village_id, summary=True)
     if village_id and not cover.villages and not cover.grids:
         raise Http404
@@ -168,7 +161,7 @@ def visit_new(request):
         restrict(Household.objects.filter(deleted_at__isnull=True), request.user).select_related(
             "grid", "village"
         ),
-        pk=_int(request.GET.get("household")) or 0,
+        pk=int_or_none(request.GET.get("household")) or 0,
     )
     occasions = list(
         ThreeMust.objects.filter(household=household, visit__isnull=True, deleted_at__isnull=True).order_by(

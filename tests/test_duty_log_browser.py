@@ -4,7 +4,10 @@ the connection returns, recorded exactly once."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+import time_machine
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -91,3 +94,51 @@ def test_a_cadre_files_the_duty_day_on_a_phone_with_the_network_cut_midway(brows
         page.goto(f"{server}/duty/today/#item-5")
         expect(page.locator("#item-5")).to_contain_text("老人独居，身体尚好")
         shoot(page, "duty-log-item5-1280")
+
+
+def test_entries_kept_over_a_lost_session_and_midnight_go_to_their_own_log(browser, server):
+    """The session ends while the phone is offline: the entry is not taken by the log-in
+    page, stays on the phone marked as not sent; logged in again after midnight, it is
+    sent to the log it was written in, not to the new day's."""
+    cadre = User.objects.get(username="demo_cadre")
+    day = timezone.localdate()
+    with browsing(browser, PHONE, mobile=True) as page:
+        page.on("dialog", lambda dialog: dialog.accept())
+        log_in(page, server, "demo_cadre")
+        page.goto(f"{server}/duty/today/")
+        start = page.locator("#start-form")
+        if start.count():
+            reason = start.locator("input[name=off_roster_reason]")
+            if reason.count():
+                reason.fill("与值班干部调班")
+            with page.expect_navigation():
+                start.get_by_role("button").click()
+        log = DutyLog.objects.get(cadre=cadre, date=day)
+        page.context.set_offline(True)
+        talk = section(page, 6)
+        talk.locator("input[name=topic]").fill("夜间防火宣传")
+        talk.locator("input[name=audience]").fill("值守村民")
+        talk.locator("input[name=people]").fill("5")
+        talk.get_by_role("button", name="添加宣讲").click()
+        expect(page.locator("#log-queue")).to_contain_text("1 条记录暂存在本手机上")
+
+        # the session ends: the log-in page is no answer, the entry stays and says so
+        page.context.clear_cookies()
+        page.context.set_offline(False)
+        page.evaluate("window.dispatchEvent(new Event('online'))")
+        expect(page.locator("#log-queue-stuck")).to_contain_text("尚未发送")
+        expect(page.locator("#log-queue")).to_contain_text("1 条记录暂存在本手机上")
+        assert not PolicyTalk.objects.filter(topic="夜间防火宣传").exists()
+        shoot(page, "duty-log-queue-stuck-360")
+
+        # logged in again after midnight: the today page sends it to its own log
+        after_midnight = timezone.make_aware(
+            datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(0, 10))
+        )
+        with time_machine.travel(after_midnight, tick=True):
+            log_in(page, server, "demo_cadre")
+            page.goto(f"{server}/duty/today/")
+            expect(page.locator("#log-queue")).to_be_empty(timeout=15_000)
+            talks = PolicyTalk.objects.filter(topic="夜间防火宣传")
+            assert [t.log_id for t in talks] == [log.pk]
+            assert not DutyLog.objects.filter(cadre=cadre, date=after_midnight.date()).exists()

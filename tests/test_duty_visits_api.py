@@ -214,3 +214,20 @@ def test_the_visit_list_takes_a_constant_number_of_queries(
 def test_coverage_answers_in_json_by_its_format_suffix_too(world, people, as_user):
     response = as_user(people["cadre"]).get("/api/v1/duty/coverage.json")
     assert response.status_code == 200 and len(response.json()) == 3
+
+
+def test_a_report_names_a_kind_of_the_user_s_scope_only(world, people, visits, as_user):
+    """Another town's own kind is "does not exist", exactly as an unknown id."""
+    theirs = CaseKind.objects.create(town=world.town_b, code="b-only", name="乙镇专有类别")
+    ours = CaseKind.objects.create(town=world.town_a, code="a-only", name="甲镇专有类别")
+    client = as_user(people["grid"])
+    url = f"{VISITS}{visits['a1'].pk}/report/"
+    other_town = client.post(url, {"kind": theirs.pk}, format="json")
+    unknown = client.post(url, {"kind": 99_999_999}, format="json")
+    assert (other_town.status_code, unknown.status_code) == (400, 400)
+    assert other_town.json()["kind"][0].replace(str(theirs.pk), "N") == unknown.json()["kind"][0].replace(
+        "99999999", "N"
+    )
+    assert not Visit.objects.get(pk=visits["a1"].pk).case_id
+    answer = client.post(url, {"kind": ours.pk, "description": "路灯不亮"}, format="json")
+    assert answer.status_code == 200, answer.content

@@ -6,6 +6,7 @@ household, month, kind and visitor."""
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -25,8 +26,8 @@ from grids.models import Grid, Town, Village
 
 from .. import visit_selectors as vs
 from .. import visits
-from ..filters import MonthFilter
-from ..models import ThreeMust, Visit, VisitPhoto, month_end
+from ..filters import MonthField, MonthFilter, id_filter, month_filter
+from ..models import ID_MAX, ThreeMust, Visit, VisitPhoto, month_bounds
 
 # ---------------------------------------------------------------------------------------
 # Filters
@@ -36,8 +37,8 @@ from ..models import ThreeMust, Visit, VisitPhoto, month_end
 class _AreaFilter(django_filters.FilterSet):
     town = django_filters.ModelChoiceFilter(queryset=Town.objects.all(), label=_("town"))
     village = django_filters.ModelChoiceFilter(queryset=Village.objects.all(), label=_("village"))
-    grid = django_filters.NumberFilter(method="filter_grid", label=_("grid (with its child grids)"))
-    household = django_filters.NumberFilter(field_name="household_id", label=_("household"))
+    grid = id_filter(method="filter_grid", label=_("grid (with its child grids)"))
+    household = id_filter("household_id", label=_("household"))
 
     def filter_grid(self, queryset, name, value):
         # the ids written out: the (grid, visited_at) index serves them (vs.subtree_ids)
@@ -49,16 +50,17 @@ class _AreaFilter(django_filters.FilterSet):
 
 class VisitFilter(_AreaFilter):
     month = MonthFilter(method="filter_month", label=_("month (YYYY-MM)"))
-    visitor = django_filters.NumberFilter(method="filter_visitor", label=_("visitor (user id)"))
+    visitor = id_filter(method="filter_visitor", label=_("visitor (user id)"))
+    cadre = id_filter(method="filter_visitor", label=_("visitor (user id)"))
 
     class Meta:
         model = Visit
-        fields = ["town", "village", "grid", "household", "month", "kind", "visitor"]
+        fields = ["town", "village", "grid", "household", "month", "kind", "visitor", "cadre"]
 
     def filter_month(self, queryset, name, value):
         if value is None:
             return queryset
-        start, end = vs.month_bounds(value)
+        start, end = month_bounds(value)
         return queryset.filter(visited_at__gte=start, visited_at__lt=end)
 
     def filter_visitor(self, queryset, name, value):
@@ -70,16 +72,12 @@ class VisitFilter(_AreaFilter):
 
 class ThreeMustFilter(_AreaFilter):
     open = django_filters.BooleanFilter(field_name="visit", lookup_expr="isnull", label=_("open"))
-    month = MonthFilter(method="filter_month", label=_("month (YYYY-MM)"))
+    month = month_filter("known_on")
+    cadre = id_filter("reported_by_id", label=_("made known by (user id)"))
 
     class Meta:
         model = ThreeMust
-        fields = ["town", "village", "grid", "household", "occasion", "open", "month"]
-
-    def filter_month(self, queryset, name, value):
-        if value is None:
-            return queryset
-        return queryset.filter(known_on__gte=value, known_on__lte=month_end(value))
+        fields = ["town", "village", "grid", "household", "occasion", "open", "month", "cadre"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -191,8 +189,20 @@ class VisitSerializer(ScopedModelSerializer):
         return row.pk if row is not None else None
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class CaseKindField(serializers.PrimaryKeyRelatedField):
+    """A case kind the user may report as: the active kinds in their scope (as the pages
+    offer them); another town's kind is "does not exist", like an unknown one."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None:
+            return CaseKind.objects.none()
+        return restrict(CaseKind.objects.filter(is_active=True), request.user)
+
+
 class ReportSerializer(serializers.Serializer):
-    kind = serializers.PrimaryKeyRelatedField(queryset=CaseKind.objects.filter(is_active=True))
+    kind = CaseKindField()
     description = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
 
 
@@ -303,7 +313,7 @@ class VisitViewSet(
     def report(self, request, pk=None):
         """Report the problem found on this visit as a case (its visitors, once)."""
         visit = self.get_object()
-        params = ReportSerializer(data=request.data)
+        params = ReportSerializer(data=request.data, context={"request": request})
         params.is_valid(raise_exception=True)
         visits.visit_report(
             visit=visit,
@@ -344,6 +354,14 @@ class ThreeMustViewSet(
         )
 
 
+class CoverageParams(forms.Form):
+    """The coverage's query: a bad month or an id past the database's integers is a field error."""
+
+    month = MonthField(required=False)
+    village = forms.IntegerField(required=False, min_value=1, max_value=ID_MAX)
+    grid = forms.IntegerField(required=False, min_value=1, max_value=ID_MAX)
+
+
 class CoverageViewSet(viewsets.ViewSet):
     """Visit coverage per grid for a month (default: this month): households, those
     visited at least once, still due, rate. A first-level grid counts its second-level
@@ -360,16 +378,16 @@ class CoverageViewSet(viewsets.ViewSet):
         responses=CoverageSerializer(many=True),
     )
     def list(self, request, *args, **kwargs):
-        from ..selectors import parse_month, this_month
+        from ..selectors import this_month
 
         if not can(request.user, VIEW, Visit):
             raise PermissionDenied
-        month = parse_month(request.query_params.get("month"), this_month())
+        params = CoverageParams(request.query_params)
+        if not params.is_valid():
+            raise serializers.ValidationError(params.errors)
+        month = params.cleaned_data["month"] or this_month()
         cover = vs.coverage(
-            request.user,
-            month,
-            village=_int(request.query_params.get("village")),
-            grid=_int(request.query_params.get("grid")),
+            request.user, month, village=params.cleaned_data["village"], grid=params.cleaned_data["grid"]
         )
         rows = [
             {
@@ -388,10 +406,3 @@ class CoverageViewSet(viewsets.ViewSet):
             for row in cover.grid_rows
         ]
         return Response(CoverageSerializer(rows, many=True).data)
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None

@@ -32,14 +32,19 @@
 
 // Offline: the log's entries are kept on the phone while there is no connection (or a
 // sending fails), shown as waiting, and sent again when the connection returns. Each
-// entry carries an idempotency key ("idem"), which the server applies exactly once, so
-// an entry sent twice (the answer lost on the way back) is not recorded twice.
+// entry is sent to the address of the log it was written in (never "today", which is
+// another log after midnight) and carries an idempotency key ("idem", with the log's id),
+// which the server applies exactly once, so an entry sent twice (the answer lost on the
+// way back) is not recorded twice. An entry counts as sent only when the server answers
+// X-Duty-Result "saved" or "duplicate"; "invalid" is a refusal by the log's rules; any
+// other answer (a log-in page after the session expired, an error) keeps it queued.
 // Photos are not queued: they need a connection.
 (function () {
   "use strict";
   var box = document.getElementById("log-queue");
   if (!box || !window.fetch || !window.localStorage) return;
   var STORE = "duty-log-queue";
+  var stuck = false;
 
   function load() {
     try {
@@ -53,8 +58,10 @@
     show();
   }
   function newKey() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
+    var key = window.crypto && crypto.randomUUID
+      ? crypto.randomUUID()
+      : Date.now().toString(36) + "-" + Math.random().toString(36).slice(2);
+    return box.dataset.log + ":" + key;
   }
   function label(form) {
     var details = form.closest("details");
@@ -80,13 +87,31 @@
       list.appendChild(li);
     });
     box.appendChild(list);
+    if (stuck) {
+      var note = document.createElement("div");
+      note.className = "mt-1";
+      note.id = "log-queue-stuck";
+      note.textContent = box.dataset.stuck;
+      box.appendChild(note);
+    }
   }
   function send(entry) {
+    // the page's own CSRF token: a log-in since the entry was kept has changed it
+    var token = document.querySelector("input[name=csrfmiddlewaretoken]");
     var body = new URLSearchParams();
     entry.fields.forEach(function (pair) {
-      body.append(pair[0], pair[1]);
+      if (pair[0] === "csrfmiddlewaretoken" && token) body.append(pair[0], token.value);
+      else body.append(pair[0], pair[1]);
     });
-    return fetch(entry.url, { method: "POST", body: body, credentials: "same-origin" });
+    return fetch(entry.url, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { "X-Duty-Queue": "1" },
+    });
+  }
+  function result(response) {
+    return response.headers.get("X-Duty-Result") || "";
   }
   function enqueue(entry) {
     var queue = load();
@@ -105,9 +130,15 @@
       if (!queue.length) return done();
       send(queue[0]).then(
         function (response) {
-          if (response.status >= 500) return done(); // kept: tried again later
-          if (response.status >= 400 || response.headers.get("X-Duty-Result") === "invalid") refused++;
-          else sent++;
+          var answer = result(response);
+          if (answer === "saved" || answer === "duplicate") sent++;
+          else if (answer === "invalid") refused++;
+          else {
+            stuck = true; // kept: tried again later
+            show();
+            return done();
+          }
+          stuck = false;
           queue = load();
           queue.shift();
           save(queue);
@@ -127,6 +158,7 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
+    if (!box.dataset.logUrl) return; // a page without a log: nothing of it to keep
     if (event.defaultPrevented || form.method.toLowerCase() !== "post") return;
     if (!form.querySelector("input[name=action]") || form.enctype === "multipart/form-data") return;
     event.preventDefault();
@@ -135,25 +167,31 @@
       if (typeof value === "string") fields.push([name, value]);
     });
     fields.push(["idem", newKey()]);
+    fields.push(["log", box.dataset.log]);
     var details = form.closest("details");
     var entry = {
-      url: location.pathname,
+      url: box.dataset.logUrl,
       fields: fields,
       label: label(form),
       at: new Date().toISOString(),
       item: details ? details.id : "",
     };
-    if (!navigator.onLine) {
+    function keep() {
       enqueue(entry);
       form.reset();
-      return;
     }
+    if (!navigator.onLine) return keep();
     send(entry).then(
       function (response) {
-        if (response.redirected) {
+        var answer = result(response);
+        if (answer === "saved" || answer === "duplicate") {
           if (entry.item) history.replaceState(null, "", "#" + entry.item);
           location.reload();
           return;
+        }
+        if (answer !== "invalid") {
+          stuck = true; // e.g. the session expired: kept on the phone, sent after log-in
+          return keep();
         }
         return response.text().then(function (html) {
           document.open();
@@ -161,10 +199,7 @@
           document.close();
         });
       },
-      function () {
-        enqueue(entry); // the sending failed: kept on the phone
-        form.reset();
-      }
+      keep // the sending failed: kept on the phone
     );
   });
 
