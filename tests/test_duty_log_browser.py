@@ -142,3 +142,21 @@ def test_entries_kept_over_a_lost_session_and_midnight_go_to_their_own_log(brows
             talks = PolicyTalk.objects.filter(topic="夜间防火宣传")
             assert [t.log_id for t in talks] == [log.pk]
             assert not DutyLog.objects.filter(cadre=cadre, date=after_midnight.date()).exists()
+
+
+def test_a_cadre_sees_every_village_of_the_town_on_the_board_on_a_phone(browser, server):
+    from governance.choices import Role
+    from grids.models import Village
+
+    cadre = User.objects.get(username="demo_cadre")
+    village = cadre.memberships.get(role=Role.VILLAGE_CADRE, deleted_at__isnull=True).village
+    villages = Village.objects.filter(town_id=village.town_id, deleted_at__isnull=True)
+    with browsing(browser, PHONE, mobile=True) as page:
+        log_in(page, server, "demo_cadre")
+        page.goto(f"{server}/duty/board/")
+        expect(page.locator("#board > .col")).to_have_count(villages.count())
+        expect(page.locator(f"#board [data-village='{village.code}']")).to_be_visible()
+        own = page.locator(f"#board [data-village='{village.code}'] a[href^='/duty/logs/']")
+        others = page.locator(f"#board .col:not([data-village='{village.code}']) a[href^='/duty/logs/']")
+        assert own.count() <= 1 and others.count() == 0
+        shoot(page, "duty-board-cadre-360")
