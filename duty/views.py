@@ -488,6 +488,11 @@ def _log_page(request, log: DutyLog, *, shift=None, template="duty/log.html", ho
     editable, amendable = mine and not log.is_signed, mine and log.is_signed
     action = request.POST.get("action", "") if request.method == "POST" else ""
     if action and not (editable or (amendable and action in ("amend", "report"))):
+        if request.headers.get("X-Duty-Queue"):
+            # a phone's kept entry for a log signed since: refused, so it leaves the queue
+            response = HttpResponse(status=403)
+            response["X-Duty-Result"] = "invalid"
+            return response
         raise PermissionDenied
     households = (
         list(

@@ -103,3 +103,13 @@ def test_the_log_page_gives_the_queue_its_log_s_address(world, evening):
     with time_machine.travel(EVENING, tick=False):
         page = phone(cadre).get("/duty/today/").content.decode()
     assert f'data-log="{log.pk}"' in page and f'data-log-url="/duty/logs/{log.pk}/"' in page
+
+
+def test_an_entry_kept_for_a_log_signed_since_is_refused_not_kept_forever(world, evening):
+    cadre, log = evening
+    DutyLog.objects.filter(pk=log.pk).update(state="signed", signed_at=EVENING)
+    with time_machine.travel(AFTER_MIDNIGHT, tick=False):
+        response = phone(cadre).post(f"/duty/logs/{log.pk}/", talk(log, "k"), **QUEUED)
+        plain = phone(cadre).post(f"/duty/logs/{log.pk}/", talk(log, "k"))
+    assert (response.status_code, response["X-Duty-Result"]) == (403, "invalid")
+    assert plain.status_code == 403 and not PolicyTalk.objects.exists()
