@@ -31,3 +31,18 @@ urlpatterns += [
     path("public/<str:code>/matters/", matter_views.public, name="public-matters"),
     path("public/<str:code>/matters/print/", matter_views.public_print, name="public-matters-print"),
 ]
+
+# The villagers' council (村民议事厅) and public hearings (评理说事)
+from . import council_views  # noqa: E402
+
+urlpatterns += [
+    path("topics/", council_views.topic_list, name="topics"),
+    path("topics/new/", council_views.topic_new, name="topic-new"),
+    path("topics/<int:pk>/", council_views.topic_detail, name="topic"),
+    path("meetings/new/", council_views.meeting_new, name="meeting-new"),
+    path("council/", council_views.council, name="council"),
+    path("hearings/", council_views.hearing_list, name="hearings"),
+    path("hearings/new/", council_views.hearing_new, name="hearing-new"),
+    path("hearings/<int:pk>/", council_views.hearing_detail, name="hearing"),
+    path("public/<str:code>/topics/", council_views.public, name="public-topics"),
+]

@@ -277,6 +277,8 @@ SPECTACULAR_SETTINGS = {
         "IndicatorEnum": "scoring.choices.Indicator",
         # What earns a point rule and an entry (a signed log, a visit, …) beside a case's source.
         "PointSourceEnum": "scoring.choices.PointSource",
+        # A council topic's or meeting's kind (council, courtyard meeting) beside the others.
+        "TopicKindEnum": "affairs.choices.TopicKind",
     },
     # Swagger UI comes from the installed sidecar package: the docs page loads no CDN asset.
     "SWAGGER_UI_DIST": "SIDECAR",

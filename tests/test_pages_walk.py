@@ -180,6 +180,14 @@ class Filler:
             return [*{m.step: m.pk for m in rows}.values(), 0]
         if param == "code" and name.startswith("affairs:public-matters"):
             return [self.village.code, "nosuch"]
+        if name in ("affairs:topic", "affairs:hearing"):  # one of each state (or settled), none
+            from affairs.models import Hearing, Topic
+
+            if name == "affairs:topic":
+                return [*{t.state: t.pk for t in Topic.objects.order_by("pk")}.values(), 0]
+            return [*{h.settled: h.pk for h in Hearing.objects.order_by("pk")}.values(), 0]
+        if name == "affairs:public-topics":
+            return [self.village.code, "nosuch"]
         if name.startswith("affairs:disclosure"):  # a draft, a published one, a correction, none
             from affairs.models import Disclosure
 
