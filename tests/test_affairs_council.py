@@ -184,6 +184,9 @@ def test_a_party_member_reads_their_villages_published_topics_only(world, client
     api = as_user(world.users["party_member"])
     ids = {row["id"] for row in api.get("/api/v1/affairs/topics/").json()["results"]}
     assert ids == {published.pk}
+    supervisor = as_user(world.users["supervisor"])
+    ids = {row["id"] for row in supervisor.get("/api/v1/affairs/topics/").json()["results"]}
+    assert ids == {proposed.pk, published.pk}
 
 
 def test_another_villages_rows_are_404_on_pages_and_api(world, client, as_user):

@@ -186,7 +186,7 @@ class TopicViewSet(_Base):
 
     def get_queryset(self):
         queryset = super().get_queryset()
-        if not service.villages_for_council(self.request.user).exists():
+        if service.members_only(self.request.user):
             queryset = queryset.exclude(state=TopicState.PROPOSED)
         return queryset
 
