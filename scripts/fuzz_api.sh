@@ -62,6 +62,8 @@ from grids.models import Town, Village
 from cases.models import Case
 ids = {}
 for prefix, viewset, _basename in router.registry:
+    if getattr(viewset, "queryset", None) is None:  # a computed list (coverage): no ids
+        continue
     pks = viewset.queryset.model._default_manager.order_by("pk").values_list("pk", flat=True)
     ids[prefix] = sorted({*pks[:10], *pks.reverse()[:10]})
 codes = [*Town.objects.values_list("code", flat=True), *Village.objects.values_list("code", flat=True)]
