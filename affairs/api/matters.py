@@ -21,6 +21,8 @@ from ..models import Matter, StepRecord
 
 class StepRecordSerializer(serializers.ModelSerializer):
     step_display = ChoiceDisplayField(source="step")
+    # blank until the resolution step: declared so the schema admits ""
+    assembly = serializers.ChoiceField(choices=Assembly.choices, allow_blank=True, read_only=True)
     assembly_display = ChoiceDisplayField(source="assembly")
     by_name = serializers.StringRelatedField(source="by")
 

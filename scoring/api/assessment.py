@@ -53,6 +53,8 @@ class AssessmentSerializer(serializers.ModelSerializer):
         ),
     )
     computed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    # blank until the town grades it: declared so the schema admits ""
+    grade = serializers.ChoiceField(choices=Grade.choices, allow_blank=True, read_only=True)
     grade_display = ChoiceDisplayField(source="grade")
     assessed_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     assessed_by_name = serializers.StringRelatedField(source="assessed_by", read_only=True, allow_null=True)

@@ -19,8 +19,10 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from duty.models import ID_MAX
 from governance.api.serializers import ChoiceDisplayField
 from governance.api.viewsets import ScopedQuerysetMixin
+from governance.filters import IntegerFilter
 from governance.scoping import VIEW, restrict
 from grids.models import Town, Village
 
@@ -102,7 +104,7 @@ class WeightViewSet(
     filterset_class = WeightFilter
 
     @extend_schema(request=WeightsSetSerializer, responses=WeightSerializer(many=True))
-    @action(detail=False, methods=["post"], url_path="set")
+    @action(detail=False, methods=["post"], url_path="set", pagination_class=None)
     def set_weights(self, request):
         """Set a town's weights (the town office); the weights must not all be zero."""
         data = WeightsSetSerializer(data=request.data, context=self.get_serializer_context())
@@ -256,9 +258,10 @@ class SnapshotRowSerializer(serializers.ModelSerializer):
 
 
 class SnapshotRowFilter(django_filters.FilterSet):
-    snapshot = django_filters.NumberFilter(field_name="snapshot_id", label=_("snapshot"))
+    # whole numbers within the database's ids: 1e+28 or -3 is a field error, never a 500
+    snapshot = IntegerFilter(field_name="snapshot_id", min_value=1, max_value=ID_MAX, label=_("snapshot"))
     village = django_filters.ModelChoiceFilter(queryset=Village.objects.all(), label=_("village"))
-    town = django_filters.NumberFilter(field_name="snapshot__town_id", label=_("town"))
+    town = IntegerFilter(field_name="snapshot__town_id", min_value=1, max_value=ID_MAX, label=_("town"))
 
     class Meta:
         model = SnapshotRow
