@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from governance.api.permissions import ScopedPermission
@@ -106,7 +107,8 @@ class MayPropose(ScopedPermission):
             return bool(request.user and request.user.is_authenticated) and (
                 service.households_proposable_by(request.user).exists()
             )
-        if getattr(view, "detail", False):
+        if getattr(view, "detail", False) and request.method not in SAFE_METHODS:
+            # approve, reject, publish: decided on the entry by the services
             return bool(request.user and request.user.is_authenticated)
         return super().has_permission(request, view)
 
