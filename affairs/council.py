@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from governance import audit
 from governance.choices import AuditAction
-from governance.scoping import CHANGE, MEMBER, VIEW, resolve_scope, restrict
+from governance.scoping import CHANGE, VIEW, restrict
 from governance.services import ensure_in_scope
 from grids.models import Village
 
@@ -49,18 +49,9 @@ def villages_for_council(user) -> QuerySet[Village]:
 
 
 def topics_for_user(user, action: str = VIEW) -> QuerySet[Topic]:
-    """The topics ``user`` reads; a party member (and no more) only those published or
-    further on."""
-    topics = restrict(Topic.objects.select_related("village", "town"), user, action)
-    if action == VIEW and members_only(user):
-        topics = topics.exclude(state=TopicState.PROPOSED)
-    return topics
-
-
-def members_only(user) -> bool:
-    """Whether ``user`` reads the council as a party member only (published topics)."""
-    scope = resolve_scope(user)
-    return not scope.is_superuser and not (set(scope.roles) - {MEMBER})
+    """The topics ``user`` reads; a party member only those published or further on (the
+    policy's rule)."""
+    return restrict(Topic.objects.select_related("village", "town"), user, action)
 
 
 def members_for_user(user, action: str = VIEW) -> QuerySet[Member]:

@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from governance.scoping import CADRE, CLIENT, MEMBER, OFFICE, SUPERVISOR, VIEW, Scope, register, scope_q_paths
 
+from .choices import TopicState
 from .models import (
     AffairsSettings,
     Disclosure,
@@ -31,8 +32,9 @@ READERS = frozenset({OFFICE, SUPERVISOR, CADRE, CLIENT})
 WRITERS = frozenset({OFFICE, CADRE})
 
 
-def _rule(prefix: str = "", *, members: bool = True, writers=WRITERS):
-    """Village rows: the path rule, and a party member's own village for reading."""
+def _rule(prefix: str = "", *, members: bool = True, writers=WRITERS, member_q: Q | None = None):
+    """Village rows: the path rule, and a party member's own village for reading (only
+    the rows ``member_q`` admits: a proposed topic is not yet theirs to read)."""
 
     def rule(scope: Scope, action: str) -> Q | None:
         q = scope_q_paths(
@@ -49,16 +51,21 @@ def _rule(prefix: str = "", *, members: bool = True, writers=WRITERS):
                 "village_id"
             )
             q_member = Q(**{f"{prefix}village_id__in": own})
+            if member_q is not None:
+                q_member &= member_q
             q = q_member if q is None else q | q_member
         return q
 
     return rule
 
 
-register(Topic, custom=_rule())
-register(Member, custom=_rule())
+# What a party member may read of their village's council: topics published or further on.
+SHOWN = [state for state in TopicState.values if state != TopicState.PROPOSED]
+
+register(Topic, custom=_rule(member_q=Q(state__in=SHOWN)))
+register(Member, custom=_rule(member_q=Q(topic__isnull=True) | Q(topic__state__in=SHOWN)))
 register(Meeting, custom=_rule())
-register(Suggestion, custom=_rule("topic__"))
+register(Suggestion, custom=_rule("topic__", member_q=Q(topic__state__in=SHOWN)))
 register(Matter, custom=_rule())
 register(StepRecord, custom=_rule("matter__"))
 register(Hearing, custom=_rule())

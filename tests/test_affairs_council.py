@@ -439,3 +439,38 @@ def test_the_demo_builds_a_council_with_its_topics_and_a_hearing_linked_to_a_cas
         stdout=io.StringIO(),
     )
     assert Topic.objects.filter(village=village).count() == 12 and Hearing.objects.count() == 1
+
+
+def test_a_party_member_sees_no_stakeholder_or_filter_choice_of_a_proposed_topic(world, as_user, rf):
+    from affairs.api.council import MemberFilter
+    from governance.filters import prepare
+
+    cadre = world.users["cadre"]
+    proposed = topic(world, title="未公开的议题")
+    published = topic(world, title="公开的议题")
+    service.topic_publish(topic=published, actor=cadre)
+    hidden = service.member_add(
+        village=world.village_a1, seat=Seat.STAKEHOLDER, name="未公开利益方", topic=proposed, actor=cadre
+    )
+    shown = service.member_add(
+        village=world.village_a1, seat=Seat.STAKEHOLDER, name="公开利益方", topic=published, actor=cadre
+    )
+    fixed = service.member_add(village=world.village_a1, seat=Seat.WORTHY, name="乡贤周某", actor=cadre)
+    Suggestion.objects.create(topic=proposed, by="村民", text="未公开的建议")
+    member = world.users["party_member"]
+    api = as_user(member)
+    ids = {row["id"] for row in api.get("/api/v1/affairs/council-members/").json()["results"]}
+    assert ids == {shown.pk, fixed.pk}
+    assert api.get(f"/api/v1/affairs/council-members/?topic={proposed.pk}").json()["results"] == []
+    request = rf.get("/")
+    request.user = member
+    filterset = MemberFilter(data={}, queryset=Member.objects.all(), request=request)
+    prepare(filterset, member)
+    assert set(filterset.form.fields["topic"].queryset) == {published}
+    assert not service.topics_for_user(member).filter(pk=proposed.pk).exists()
+    from governance.scoping import restrict
+
+    assert not restrict(Suggestion.objects.filter(topic=proposed), member).exists()
+    # the cadre still sees them all
+    ids = {row["id"] for row in as_user(cadre).get("/api/v1/affairs/council-members/").json()["results"]}
+    assert {hidden.pk, shown.pk, fixed.pk} <= ids

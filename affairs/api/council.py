@@ -184,12 +184,6 @@ class TopicViewSet(_Base):
     filterset_class = TopicFilter
     create_service = staticmethod(service.topic_create)
 
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        if service.members_only(self.request.user):
-            queryset = queryset.exclude(state=TopicState.PROPOSED)
-        return queryset
-
 
 class MeetingViewSet(_Base):
     """Council and courtyard meetings (院坝会): when, where, the topics, who attended."""
