@@ -3,8 +3,8 @@
 * Rules are versioned: a change is a new version valid from a date (the previous version
   ends the day before); an old version is never edited, and every entry names the version
   it was earned under, so last year's totals stay as they were.
-* The ledger is append-only: a manual entry (the town office, or a village's cadres for
-  their village's members) or a collected one; a correction is a reversing entry.
+* The ledger is append-only: a manual entry (the town office's only; cadres read their
+  village's ledger) or a collected one; a correction is a reversing entry.
 * Collection (:func:`collect`) reads the other apps' events of a date range — signed duty
   logs, household visits, cases solved at the village level in time, attendance at the
   theme party day — in one query per source, and writes each (rule, event, member) once:
@@ -111,6 +111,18 @@ def members_writable_by(user) -> QuerySet[PartyMember]:
     if not towns and not villages:
         return PartyMember.objects.none()
     return members_for_user(user).filter(Q(town_id__in=towns) | Q(village_id__in=villages))
+
+
+def ledger_members_writable_by(user) -> QuerySet[PartyMember]:
+    """The members in whose ledger ``user`` may record a manual entry: the town office's
+    town only (DESIGN: the ledger is read-only for village cadres)."""
+    scope = resolve_scope(user)
+    if scope.is_superuser:
+        return members_for_user(user)
+    towns = scope.ids("town", [OFFICE])
+    if not towns:
+        return PartyMember.objects.none()
+    return members_for_user(user).filter(town_id__in=towns)
 
 
 def branches_writable_by(user) -> QuerySet[PartyBranch]:
@@ -366,8 +378,8 @@ def entry_record(
 ) -> PointEntry:
     """A manual entry in ``member``'s ledger under ``rule`` (of source manual or
     volunteering; the version in force on ``date``), with a reason. The town office
-    records for its town's members, a village's cadres for their village's."""
-    if not members_writable_by(actor).filter(pk=member.pk).exists():
+    records for its town's members; a village cadre only reads the ledger."""
+    if not ledger_members_writable_by(actor).filter(pk=member.pk).exists():
         raise PermissionDenied(_("This party member is not yours to record points for."))
     errors = {}
     reason = (reason or "").strip()
@@ -412,6 +424,7 @@ def entry_record(
     entry.full_clean()
     entry.save()
     audit.record(action=AuditAction.CREATE, instance=entry, actor=actor, after=audit.snapshot(entry))
+    ensure_in_scope(instance=entry, actor=actor)
     return entry
 
 
@@ -425,7 +438,9 @@ def entry_reverse(*, entry: PointEntry, reason: str, actor) -> PointEntry:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the entry is reversed.")})
-    return _reverse(entry, reason=reason, actor=actor)
+    reversal = _reverse(entry, reason=reason, actor=actor)
+    ensure_in_scope(instance=reversal, actor=actor)
+    return reversal
 
 
 def _reverse(entry: PointEntry, *, reason: str, actor) -> PointEntry:
@@ -782,7 +797,14 @@ def theme_day_update(
         reversed_by__isnull=True,
     )
     for entry in earned:
-        _reverse(entry, reason=_("Marked absent after the points were given."), actor=actor)
+        # The system's consequence of the attendance record (not a manual ledger write,
+        # which is the office's only): the reason names who changed the record.
+        who = getattr(actor, "get_username", lambda: "")() or "-"
+        _reverse(
+            entry,
+            reason=_("Marked absent after the points were given (by %(who)s).") % {"who": who},
+            actor=actor,
+        )
     audit.record(
         action=AuditAction.UPDATE,
         instance=day,

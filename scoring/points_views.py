@@ -126,7 +126,7 @@ def ledger(request):
             "figures": figures,
             "limit": LIST_LIMIT,
             "can_reverse": can(request.user, CHANGE, PointEntry),
-            "can_record": points.members_writable_by(request.user).exists(),
+            "can_record": points.ledger_members_writable_by(request.user).exists(),
             "can_see_rules": can(request.user, VIEW, PointRule),
             "query": request.GET.urlencode(),
         },
@@ -205,7 +205,9 @@ class EntryForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        members = points.members_writable_by(user).order_by("village__code", "branch__name", "resident__name")
+        members = points.ledger_members_writable_by(user).order_by(
+            "village__code", "branch__name", "resident__name"
+        )
         self.fields["member"].queryset = members
         self.fields["member"].label_from_instance = lambda m: f"{m} · {m.branch.name}"
         towns = set(members.values_list("town_id", flat=True).distinct())
@@ -218,7 +220,7 @@ class EntryForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def entry_new(request):
     """A manual entry (volunteering, or another reason) in a member's ledger."""
-    if not points.members_writable_by(request.user).exists():
+    if not points.ledger_members_writable_by(request.user).exists():
         raise PermissionDenied
     initial = {"date": timezone.localdate(), "member": request.GET.get("member") or None}
     form = EntryForm(request.POST or None, user=request.user, initial=initial)

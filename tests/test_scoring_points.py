@@ -279,12 +279,10 @@ def test_a_bad_manual_entry_is_a_field_error_and_writes_nothing(world, rules, of
     assert not PointEntry.objects.exists()
 
 
-def test_a_cadre_records_for_their_villages_members_only(world, rules):
-    cadre = world.users["cadre"]
-    points.entry_record(
-        member=world.member_a1, rule=rules["manual"], date=day(6), reason="带头捐款", actor=cadre
-    )
+def test_a_cadre_only_reads_the_ledger_and_records_nothing(world, rules, office):
+    # DESIGN: the points ledger is read-only for village cadres (their village's members).
     for who, member in [
+        ("cadre", world.member_a1),
         ("cadre", world.member_b1),
         ("office_b", world.member_a1),
         ("grid_worker", world.member_a1),
@@ -293,6 +291,13 @@ def test_a_cadre_records_for_their_villages_members_only(world, rules):
             points.entry_record(
                 member=member, rule=rules["manual"], date=day(6), reason="x", actor=world.users[who]
             )
+    assert not PointEntry.objects.exists()
+    entry = points.entry_record(
+        member=world.member_a1, rule=rules["manual"], date=day(6), reason="带头捐款", actor=office
+    )
+    with pytest.raises(PermissionDenied):
+        points.entry_reverse(entry=entry, reason="记错了人", actor=world.users["cadre"])
+    assert list(PointEntry.objects.all()) == [entry]
 
 
 def test_a_reversal_writes_the_opposite_once_and_never_edits(world, rules, office):

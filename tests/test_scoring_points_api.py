@@ -88,8 +88,11 @@ def test_the_ledger_is_scoped_per_role(world, rules, as_user, count_queries):
 
 
 def test_a_manual_entry_through_the_api(world, rules, as_user):
-    client = as_user(world.users["cadre"])
     body = {"member": world.member_a1.pk, "rule": rules["volunteer"].pk, "date": "2026-06-10", "reason": ""}
+    # The ledger is read-only for a village cadre: refused, nothing written.
+    refused = as_user(world.users["cadre"]).post(LEDGER, {**body, "reason": "扶贫帮困"}, format="json")
+    assert refused.status_code == 403 and not PointEntry.objects.exists()
+    client = as_user(world.users["office"])
     bad = client.post(LEDGER, body, format="json")
     assert bad.status_code == 400 and "原因" in bad.json()["reason"][0]
     assert (

@@ -126,8 +126,13 @@ def test_the_export_escapes_formula_like_cells(world, rules):
 
 
 def test_the_manual_entry_form_shows_field_errors_and_records(world, rules):
-    client = browser(world.users["cadre"])
     bad = {"member": world.member_a1.pk, "rule": rules["volunteer"].pk, "date": "2026-07-01", "reason": "x"}
+    # The ledger is read-only for a village cadre: no form, nothing written.
+    cadre = browser(world.users["cadre"])
+    assert cadre.get("/scoring/points/new/").status_code == 403
+    assert cadre.post("/scoring/points/new/", {**bad, "date": "2026-06-10"}).status_code == 403
+    assert not PointEntry.objects.exists()
+    client = browser(world.users["office"])
     page = client.post("/scoring/points/new/", bad)
     assert page.status_code == 200 and "不能是将来" in page.content.decode()
     assert not PointEntry.objects.exists()

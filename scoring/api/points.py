@@ -83,13 +83,13 @@ class EntrySerializer(ScopedModelSerializer):
 
 
 class MayRecord(ScopedPermission):
-    """A manual entry is the town office's or, for their village's members, a village
-    cadre's (the ledger's own policy lets only the office change it)."""
+    """A manual entry is the town office's only (the ledger's own policy lets only the
+    office change it; a village cadre reads it)."""
 
     def has_permission(self, request, view):
         if view.action == "create":
             return bool(request.user and request.user.is_authenticated) and (
-                points.members_writable_by(request.user).exists()
+                points.ledger_members_writable_by(request.user).exists()
             )
         return super().has_permission(request, view)
 
