@@ -218,3 +218,20 @@ def test_the_task_collects_yesterdays_points_once(world, rules):
     assert collect_points.delay().get() == {"duty_log": 1}
     assert collect_points.delay(days=7).get() == {}
     assert PointEntry.objects.get().member == member
+
+
+def test_an_attendance_member_out_of_scope_answers_like_an_unknown_one(world, rules, as_user):
+    client = as_user(world.users["cadre"])
+    body = {"branch": world.branch_a1.pk, "date": "2026-06-05", "topics": "学习"}
+
+    def answer(member_id):
+        page = client.post(
+            "/api/v1/scoring/theme-days/",
+            {**body, "attendance": [{"member": member_id, "present": True}]},
+            format="json",
+        )
+        assert page.status_code == 400, page.content
+        return str(page.json()["attendance"]).replace(str(member_id), "ID")
+
+    assert answer(world.member_b1.pk) == answer(99999999)
+    assert not ThemeDay.objects.exists()

@@ -246,8 +246,19 @@ class RuleViewSet(
 # ---------------------------------------------------------------------------------------
 
 
+class _ScopedMemberField(serializers.PrimaryKeyRelatedField):
+    """A party member the requesting user may see: one out of scope answers like an
+    unknown id."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None:
+            return PartyMember.objects.none()
+        return points.members_for_user(request.user)
+
+
 class AttendanceSerializer(serializers.ModelSerializer):
-    member = serializers.PrimaryKeyRelatedField(queryset=PartyMember.objects.all())
+    member = _ScopedMemberField(queryset=PartyMember.objects.none())
     member_name = serializers.StringRelatedField(source="member", read_only=True)
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
