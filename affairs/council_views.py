@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from . import council as service
 from .choices import FIXED_SEATS, Seat, TopicKind, TopicState
 from .matter_views import _add_errors
 from .models import Hearing, Member, Topic
+from .params import id_param
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 TEXT = {"rows": 3}
@@ -229,8 +231,8 @@ def topic_list(request):
     topics = service.topics_for_user(request.user)
     counts = service.counts_by_village(topics)
     village, state = request.GET.get("village", ""), request.GET.get("state", "")
-    if village.isdigit():
-        topics = topics.filter(village_id=int(village))
+    if (village_id := id_param(village)) is not None:
+        topics = topics.filter(village_id=village_id)
     if state in TopicState.values:
         topics = topics.filter(state=state)
     rows = list(topics.order_by("village__code", "-created_at", "-id")[:500])
@@ -286,7 +288,10 @@ def topic_detail(request, pk: int):
                 messages.success(request, _("The suggestion is recorded."))
                 return redirect("affairs:topic", pk=pk)
             if action == "decide":
-                suggestion = get_object_or_404(topic.suggestions, pk=request.POST.get("suggestion") or 0)
+                suggestion_id = id_param(request.POST.get("suggestion"))
+                if suggestion_id is None:
+                    raise Http404
+                suggestion = get_object_or_404(topic.suggestions, pk=suggestion_id)
                 service.suggestion_decide(
                     suggestion=suggestion,
                     adopted=request.POST.get("adopted"),
@@ -329,8 +334,8 @@ def meeting_new(request):
     villages = _keeper_villages(request)
     initial = {}
     topic = request.GET.get("topic", "")
-    if topic.isdigit():
-        initial["topics"] = [int(topic)]
+    if (topic_id := id_param(topic)) is not None:
+        initial["topics"] = [topic_id]
     form = MeetingForm(request.POST or None, villages=villages, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -383,15 +388,15 @@ def hearing_list(request):
     the link: the cases app does not know this one)."""
     _readers_only(request, Hearing)
     rows = service.hearings_for_user(request.user)
-    case = request.GET.get("case", "")
-    if case.isdigit():
-        rows = rows.filter(case_id=int(case))
+    case = id_param(request.GET.get("case", ""))
+    if case is not None:
+        rows = rows.filter(case_id=case)
     return render(
         request,
         "affairs/council_hearings.html",
         {
             "rows": list(rows.order_by("-held_at", "-id")[:500]),
-            "case": case if case.isdigit() else "",
+            "case": case or "",
             "may_record": service.villages_for_council(request.user).exists(),
         },
     )
@@ -402,9 +407,8 @@ def hearing_list(request):
 def hearing_new(request):
     villages = _keeper_villages(request)
     initial = {}
-    case = request.GET.get("case", "")
-    if case.isdigit():
-        initial["case"] = int(case)
+    if (case_id := id_param(request.GET.get("case", ""))) is not None:
+        initial["case"] = case_id
     form = HearingForm(request.POST or None, villages=villages, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

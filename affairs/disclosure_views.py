@@ -24,6 +24,7 @@ from . import disclosures as ds
 from .choices import DisclosureKind
 from .disclosure_forms import ITEM_ROWS, BoardForm, CorrectForm, DisclosureForm, SettingsForm, items_from_post
 from .models import Disclosure
+from .params import id_param
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -91,8 +92,8 @@ def disclosure_list(request):
         .order_by("-period_end", "village__code", "kind", "-id")
     )
     village_id = request.GET.get("village")
-    if village_id and village_id.isdigit():
-        listed = listed.filter(village_id=int(village_id))
+    if (village_id := id_param(village_id)) is not None:
+        listed = listed.filter(village_id=village_id)
     kind = request.GET.get("kind")
     if kind in DisclosureKind.values:
         listed = listed.filter(kind=kind)
@@ -127,8 +128,8 @@ def disclosure_new(request):
     today = timezone.localdate()
     chosen = villages[0]
     wanted = request.POST.get("village") or request.GET.get("village")
-    if wanted and str(wanted).isdigit():
-        chosen = next((v for v in villages if v.pk == int(wanted)), chosen)
+    if (wanted_id := id_param(wanted)) is not None:
+        chosen = next((v for v in villages if v.pk == wanted_id), chosen)
     settings = ds.settings_for(chosen.town_id)
     periods = ds.recent_periods(settings.cadence, today)
     last = ds.last_ended(settings.cadence, today)

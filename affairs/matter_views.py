@@ -22,6 +22,7 @@ from . import matters as service
 from .choices import Step
 from .matter_forms import MatterForm, StepForm
 from .models import Matter
+from .params import id_param
 
 
 def _add_errors(form, exc: ValidationError) -> None:
@@ -69,8 +70,8 @@ def matter_new(request):
         raise PermissionDenied
     initial = {}
     again = request.GET.get("again", "")
-    if again.isdigit():  # a matter the town did not approve, proposed afresh
-        old = service.matters_for_user(request.user, CHANGE).filter(pk=int(again)).first()
+    if (again_id := id_param(again)) is not None:  # a matter the town did not approve, proposed afresh
+        old = service.matters_for_user(request.user, CHANGE).filter(pk=again_id).first()
         if old is not None:
             initial = {f: getattr(old, f) for f in ("kind", "title", "description", "amount")}
             initial["village"] = old.village_id
