@@ -69,6 +69,8 @@ def period_of(cadence: str, day: datetime.date) -> tuple[datetime.date, datetime
         start = datetime.date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
         months = 3
     year, month = divmod(start.month - 1 + months, 12)
+    if start.year + year > datetime.MAXYEAR:  # the last period of 9999 ends on the calendar's last day
+        return start, datetime.date.max
     end = datetime.date(start.year + year, month + 1, 1) - datetime.timedelta(days=1)
     return start, end
 
@@ -161,10 +163,10 @@ def _amount(value, row: int, label: str) -> Decimal:
         raise ValidationError(
             {"items": _("Row %(row)d: the %(what)s cannot be negative.") % {"row": row, "what": label}}
         )
+    if amount > MAX_AMOUNT:  # first: quantizing 1e30 to fen is an InvalidOperation
+        raise ValidationError({"items": _("Row %(row)d: the amount is too large.") % {"row": row}})
     if amount != amount.quantize(CENT):
         raise ValidationError({"items": _("Row %(row)d: at most two decimals (fen).") % {"row": row}})
-    if amount > MAX_AMOUNT:
-        raise ValidationError({"items": _("Row %(row)d: the amount is too large.") % {"row": row}})
     return amount.quantize(CENT)
 
 
@@ -259,7 +261,9 @@ def _check(disclosure: Disclosure, today: datetime.date) -> None:
     errors: dict[str, list[str]] = {}
     settings = settings_for(disclosure.village.town_id)
     start, end = disclosure.period_start, disclosure.period_end
-    if start and end and (start, end) != period_of(settings.cadence, start):
+    if start and start > today:
+        errors["period_start"] = [_("This period has not begun yet.")]
+    elif start and end and (start, end) != period_of(settings.cadence, start):
         errors["period_start"] = [
             _("The town discloses %(cadence)s: choose a whole period (%(example)s).")
             % {
@@ -267,8 +271,6 @@ def _check(disclosure: Disclosure, today: datetime.date) -> None:
                 "example": period_label(*period_of(settings.cadence, start)),
             }
         ]
-    elif start and start > today:
-        errors["period_start"] = [_("This period has not begun yet.")]
     if bool(disclosure.signed_off_by) != bool(disclosure.signed_off_on):
         key = "signed_off_on" if disclosure.signed_off_by else "signed_off_by"
         errors[key] = [_("Give both the name and the date of the sign-off.")]

@@ -164,6 +164,8 @@ def test_finance_items_are_stored_with_two_decimals_and_totals_are_computed(worl
         ({"item": "道路", "income": "-5", "spending": ""}, "负"),
         ({"item": "道路", "income": "1.234", "spending": ""}, "两位小数"),
         ({"item": "道路", "income": "五百", "spending": ""}, "金额"),
+        ({"item": "道路", "income": "1e30", "spending": ""}, "过大"),
+        ({"item": "道路", "income": "", "spending": "1E+30"}, "过大"),
         ({"item": "", "income": "5", "spending": ""}, "名称"),
         ({"item": "道路", "income": "0", "spending": "0"}, "收入或支出"),
     ],
