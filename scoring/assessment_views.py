@@ -23,6 +23,7 @@ from governance.sheets import FORMATS, csv_bytes, xlsx
 from . import assessment as service
 from .choices import Grade
 from .models import Assessment
+from .params import id_or_none
 
 EXPORT_LIMIT = 20_000
 
@@ -30,13 +31,6 @@ EXPORT_LIMIT = 20_000
 def _add_errors(form, exc: ValidationError) -> None:
     for field, errors in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errors)
-
-
-def _int(value, default=None):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
 
 
 def rows_of(queryset) -> list[dict]:
@@ -118,9 +112,9 @@ def assessment_list(request):
         raise PermissionDenied
     readable = service.assessments_for_user(request.user)
     years = sorted(set(readable.values_list("year", flat=True).distinct()), reverse=True)
-    year = _int(request.GET.get("year"), years[0] if years else service.this_year())
+    year = id_or_none(request.GET.get("year")) or (years[0] if years else service.this_year())
     queryset = readable.filter(year=year)
-    village = _int(request.GET.get("village"))
+    village = id_or_none(request.GET.get("village"))
     if village:
         queryset = queryset.filter(village_id=village)
     fmt = request.GET.get("format")

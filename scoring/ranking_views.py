@@ -34,6 +34,7 @@ from grids.models import Town
 from . import ranking
 from .choices import Indicator, PeriodKind
 from .models import Snapshot, SnapshotRow
+from .params import id_or_none
 
 TREND_PERIODS = 12
 PERIOD_CHOICES = 60  # the newest periods offered in the picker
@@ -76,13 +77,6 @@ def towns_for(user) -> list[Town]:
     if not can(user, VIEW, Snapshot):
         return []
     return list(restrict(Town.objects.all(), user, VIEW).order_by("code"))
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _date(value) -> datetime.date | None:
@@ -139,7 +133,7 @@ def ranking_page(request):
     if start not in starts:
         start = starts[0] if starts else None
     versions = list(snapshots.filter(start=start).order_by("-version")) if start else []
-    version = _int(request.GET.get("version"))
+    version = id_or_none(request.GET.get("version"))
     snapshot = next((s for s in versions if s.version == version), versions[0] if versions else None)
     rows = []
     if snapshot is not None:
@@ -250,6 +244,8 @@ def village_page(request, pk: int, village_id: int):
     """One village in one snapshot: why its score and rank are what they are — each
     indicator's value, events, rated or not, weight and share, points against the town's
     mean, the rank without it, its evidence linked; and its trend over 12 periods."""
+    if id_or_none(pk) is None or id_or_none(village_id) is None:
+        raise Http404
     snapshot = get_object_or_404(restrict(Snapshot.objects.select_related("town"), request.user, VIEW), pk=pk)
     row = get_object_or_404(snapshot.rows.select_related("village"), village_id=village_id)
     all_rows = list(snapshot.rows.values_list("values", flat=True))
@@ -336,7 +332,7 @@ def _trend(user, snapshot: Snapshot, village_id: int) -> dict:
 def compute_view(request):
     """The town office computes a period (again): a new version."""
     town = get_object_or_404(
-        restrict(Town.objects.all(), request.user, VIEW), pk=_int(request.POST.get("town"))
+        restrict(Town.objects.all(), request.user, VIEW), pk=id_or_none(request.POST.get("town"))
     )
     if not _office_of(request.user, town):
         raise PermissionDenied

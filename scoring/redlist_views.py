@@ -26,6 +26,7 @@ from grids.models import Grid, Village
 from . import redlist as service
 from .choices import ListKind, ListState
 from .models import ListEntry
+from .params import id_or_none
 
 LIST_LIMIT = 300
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -42,13 +43,6 @@ TABS = [
 def _add_errors(form, exc: ValidationError) -> None:
     for field, errors in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errors)
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _tab(queryset, tab: str, today: datetime.date):
@@ -75,7 +69,7 @@ def redlist(request):
     )
     if tab not in dict(TABS):
         tab = "published"
-    village, grid = _int(request.GET.get("village")), _int(request.GET.get("grid"))
+    village, grid = id_or_none(request.GET.get("village")), id_or_none(request.GET.get("grid"))
     queryset = _tab(readable, tab, today)
     if village:
         queryset = queryset.filter(village_id=village)
