@@ -565,10 +565,18 @@ def _previous_ranks(town_ids, kind: str, start: datetime.date) -> dict[int, dict
     return out
 
 
+EARLIEST_START = datetime.date(2000, 1, 1)
+
+
 def check_period(kind: str, start: datetime.date, today: datetime.date | None = None) -> datetime.date:
     """The period's start as given, if it is a period that has ended; its end."""
     if kind not in PeriodKind.values:
         raise ValidationError({"kind": _("Choose a week or a month.")})
+    # Bounded before any date arithmetic: a start near 0001 or 9999 would overflow.
+    if not EARLIEST_START <= start <= (today or timezone.localdate()):
+        raise ValidationError(
+            {"start": _("The period starts between 1 January 2000 and today.")}, code="out_of_range"
+        )
     first, end = period_of(kind, start)
     if first != start:
         raise ValidationError(
@@ -717,9 +725,10 @@ def _office_only(town_id: int, actor) -> None:
         raise PermissionDenied(_("Only the town office ranks the town's villages."))
 
 
+@transaction.atomic
 def snapshot_recompute(*, town: Town, kind: str, start: datetime.date, actor) -> Snapshot:
     """The town office computes the period again: a new version beside the old ones,
-    from the data as it is now. Audited."""
+    from the data as it is now. Audited, in the snapshot's transaction."""
     from governance import audit
     from governance.choices import AuditAction
 
@@ -728,13 +737,12 @@ def snapshot_recompute(*, town: Town, kind: str, start: datetime.date, actor) ->
     if not outcome.made:
         raise ValidationError(_("Another recompute of this period is running: try again in a moment."))
     snapshot = outcome.made[0]
-    with transaction.atomic():
-        audit.record(
-            action=AuditAction.CREATE,
-            instance=snapshot,
-            actor=actor,
-            after={"kind": kind, "start": start.isoformat(), "version": snapshot.version},
-        )
+    audit.record(
+        action=AuditAction.CREATE,
+        instance=snapshot,
+        actor=actor,
+        after={"kind": kind, "start": start.isoformat(), "version": snapshot.version},
+    )
     return snapshot
 
 

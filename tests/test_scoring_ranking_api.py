@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.test import Client
 
 from scoring import ranking
 from scoring.choices import Indicator, PeriodKind
@@ -110,3 +111,30 @@ def test_the_office_sets_the_weights_and_they_must_not_all_be_zero(world, as_use
     assert len(ids(as_user(world.users["supervisor"]).get("/api/v1/scoring/weights/"))) == 9
     assert ids(as_user(world.users["office_b"]).get("/api/v1/scoring/weights/")) == set()
     assert as_user(world.users["cadre"]).get("/api/v1/scoring/weights/").status_code == 403
+
+
+@pytest.mark.parametrize("start", ["9999-12-01", "0001-01-01", "1999-12-01"])
+def test_a_recompute_of_an_extreme_date_is_a_field_error(world, as_user, start):
+    api = as_user(world.users["office"])
+    data = {"town": world.town_a.pk, "kind": "month", "start": start}
+    response = api.post("/api/v1/scoring/snapshots/recompute/", data)
+    assert response.status_code == 400 and "start" in response.json(), response.content
+    browser = Client()
+    browser.force_login(world.users["office"])
+    page = browser.post("/scoring/ranking/compute/", data)
+    assert page.status_code == 302 and "/login" not in page["Location"]
+    assert not Snapshot.objects.exists()
+
+
+def test_a_recompute_whose_audit_fails_leaves_no_snapshot(world, monkeypatch):
+    from governance import audit
+
+    def broken(**kwargs):
+        raise RuntimeError("audit down")
+
+    monkeypatch.setattr(audit, "record", broken)
+    with pytest.raises(RuntimeError):
+        ranking.snapshot_recompute(
+            town=world.town_a, kind=PeriodKind.WEEK, start=WEEK, actor=world.users["office"]
+        )
+    assert not Snapshot.objects.exists()
