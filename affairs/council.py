@@ -208,6 +208,7 @@ def topic_publish(*, topic: Topic, actor) -> Topic:
     audit.record(
         action=AuditAction.UPDATE, instance=topic, actor=actor, before=before, after=audit.snapshot(topic)
     )
+    ensure_in_scope(instance=topic, actor=actor)
     return topic
 
 
@@ -225,8 +226,8 @@ def meeting_record(
     speakers: str = "",
     minutes: str = "",
 ) -> Meeting:
-    """A council or courtyard meeting held: its topics (the village's, not closed) are
-    discussed from then on."""
+    """A council or courtyard meeting held: its topics (the village's, published ahead of
+    it or already discussed) are discussed from then on."""
     _keeper(actor, village)
     errors: dict[str, str] = {}
     place = _text(errors, "place", place, _("Give the place of the meeting."))
@@ -237,12 +238,18 @@ def meeting_record(
     if kind not in TopicKind.values:
         errors["kind"] = _("Choose a council meeting or a courtyard meeting.")
     topics, attendees = list(topics or ()), list(attendees or ())
+    # their states as they stand now, locked (an instance handed in may be stale)
+    states = dict(
+        Topic.objects.select_for_update().filter(pk__in=[t.pk for t in topics]).values_list("pk", "state")
+    )
     if not topics:
         errors["topics"] = _("Choose the topics discussed.")
     elif any(t.village_id != village.pk for t in topics):
         errors["topics"] = _("Choose topics of this village.")
-    elif any(t.state == TopicState.CLOSED for t in topics):
+    elif any(states.get(t.pk) == TopicState.CLOSED for t in topics):
         errors["topics"] = _("A closed topic is not discussed again.")
+    elif any(states.get(t.pk) == TopicState.PROPOSED for t in topics):
+        errors["topics"] = _("Publish a topic ahead of its meeting before it is discussed.")
     if any(m.village_id != village.pk for m in attendees):
         errors["attendees"] = _("Choose members of this village's council.")
     if (
@@ -267,10 +274,16 @@ def meeting_record(
     meeting.save()
     meeting.topics.set(topics)
     meeting.attendees.set(attendees)
-    Topic.objects.filter(
-        pk__in=[t.pk for t in topics], state__in=[TopicState.PROPOSED, TopicState.PUBLISHED]
-    ).update(state=TopicState.DISCUSSED, updated_at=timezone.now())
     audit.record(action=AuditAction.CREATE, instance=meeting, actor=actor, after=audit.snapshot(meeting))
+    for topic in Topic.objects.select_for_update().filter(
+        pk__in=[t.pk for t in topics], state=TopicState.PUBLISHED
+    ):
+        before = audit.snapshot(topic)
+        topic.state = TopicState.DISCUSSED
+        topic.save(update_fields=["state", "updated_at"])
+        audit.record(
+            action=AuditAction.UPDATE, instance=topic, actor=actor, before=before, after=audit.snapshot(topic)
+        )
     ensure_in_scope(instance=meeting, actor=actor)
     return meeting
 
@@ -317,13 +330,17 @@ def suggestion_add(
     audit.record(
         action=AuditAction.CREATE, instance=suggestion, actor=actor, after=audit.snapshot(suggestion)
     )
+    ensure_in_scope(instance=suggestion, actor=actor)
     return suggestion
 
 
 @transaction.atomic
 def suggestion_decide(*, suggestion: Suggestion, adopted, actor, outcome: str = "") -> Suggestion:
     """Record whether a suggestion was adopted, and what came of it."""
-    _topic_for_change(suggestion.topic, actor)
+    topic = _topic_for_change(suggestion.topic, actor)
+    suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
+    if topic.state == TopicState.CLOSED:
+        raise ValidationError({"topic": _("This topic is closed.")})
     adopted = _adopted(adopted)
     if adopted in (None, "bad"):
         raise ValidationError({"adopted": _("Say whether the suggestion was adopted.")})
@@ -338,6 +355,7 @@ def suggestion_decide(*, suggestion: Suggestion, adopted, actor, outcome: str = 
         before=before,
         after=audit.snapshot(suggestion),
     )
+    ensure_in_scope(instance=suggestion, actor=actor)
     return suggestion
 
 
@@ -357,11 +375,20 @@ def topic_close(*, topic: Topic, outcome: str, actor) -> Topic:
     topic.save(update_fields=["state", "closed_at", "outcome", "updated_at"])
     today = timezone.localdate()
     for member in Member.objects.select_for_update().filter(topic=topic, until__isnull=True):
+        released = audit.snapshot(member)
         member.until = max(today, member.since)
         member.save(update_fields=["until", "updated_at"])
+        audit.record(
+            action=AuditAction.UPDATE,
+            instance=member,
+            actor=actor,
+            before=released,
+            after=audit.snapshot(member),
+        )
     audit.record(
         action=AuditAction.UPDATE, instance=topic, actor=actor, before=before, after=audit.snapshot(topic)
     )
+    ensure_in_scope(instance=topic, actor=actor)
     return topic
 
 

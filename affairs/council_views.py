@@ -110,7 +110,9 @@ class MeetingForm(forms.Form):
         _village_field(self, villages)
         ids = villages.values("pk")
         self.fields["topics"].queryset = (
-            service.topics_for_user(user, CHANGE).filter(village__in=ids).exclude(state=TopicState.CLOSED)
+            service.topics_for_user(user, CHANGE)
+            .filter(village__in=ids)
+            .filter(state__in=[TopicState.PUBLISHED, TopicState.DISCUSSED])
         )
         self.fields["attendees"].queryset = service.members_for_user(user, CHANGE).filter(
             village__in=ids, until__isnull=True

@@ -88,7 +88,8 @@ def test_a_topic_is_proposed_published_discussed_and_closed_and_audited(world):
     assert t.state == TopicState.CLOSED and t.outcome == "桥已建成"
     counts = service.counts_by_village(service.topics_for_user(cadre))
     assert counts == [{"village__code": "VA1", "village__name": "甲一村", "topics": 1, "adopted": 1}]
-    assert AuditEntry.objects.filter(object_id=str(t.pk), action=AuditAction.UPDATE).count() == 2
+    # published, discussed (by the meeting) and closed: each an audit row
+    assert AuditEntry.objects.filter(object_id=str(t.pk), action=AuditAction.UPDATE).count() == 3
 
 
 def test_a_stakeholder_sits_for_one_topic_and_is_released_when_it_closes(world):
@@ -365,6 +366,7 @@ def test_the_api_records_a_topic_a_member_a_meeting_and_a_hearing(world, as_user
     )
     assert r.status_code == 201, r.json()
     tid = r.json()["id"]
+    service.topic_publish(topic=Topic.objects.get(pk=tid), actor=world.users["cadre"])
     r = api.post(
         "/api/v1/affairs/council-members/",
         {"village": world.village_a1.pk, "seat": "veteran", "name": "老党员吴某"},
@@ -474,3 +476,59 @@ def test_a_party_member_sees_no_stakeholder_or_filter_choice_of_a_proposed_topic
     # the cadre still sees them all
     ids = {row["id"] for row in as_user(cadre).get("/api/v1/affairs/council-members/").json()["results"]}
     assert {hidden.pk, shown.pk, fixed.pk} <= ids
+
+
+def test_a_closed_topics_suggestion_is_not_decided(world):
+    cadre = world.users["cadre"]
+    t = topic(world)
+    service.topic_publish(topic=t, actor=cadre)
+    s = service.suggestion_add(topic=t, by="村民刘某", text="建木桥", actor=cadre)
+    service.topic_close(topic=t, outcome="桥已建成", actor=cadre)
+    with pytest.raises(ValidationError) as exc:
+        service.suggestion_decide(suggestion=s, adopted=True, actor=cadre)
+    assert "topic" in exc.value.message_dict
+    s.refresh_from_db()
+    assert s.adopted is None
+
+
+def test_only_a_published_topic_is_discussed_at_a_meeting(world):
+    from affairs.council_views import MeetingForm
+
+    cadre = world.users["cadre"]
+    proposed = topic(world, title="未公开的议题")
+    published = topic(world, title="公开的议题")
+    service.topic_publish(topic=published, actor=cadre)
+    closed = topic(world, title="已办结的议题")
+    service.topic_publish(topic=closed, actor=cadre)
+    service.topic_close(topic=closed, outcome="已办结", actor=cadre)
+    with pytest.raises(ValidationError) as exc:
+        service.meeting_record(
+            village=world.village_a1, held_at=PAST, place="村委会", topics=[proposed], actor=cadre
+        )
+    assert "会前公开" in exc.value.message_dict["topics"][0]
+    proposed.refresh_from_db()
+    assert proposed.state == TopicState.PROPOSED and not Meeting.objects.exists()
+    form = MeetingForm(villages=service.villages_for_council(cadre), user=cadre)
+    assert set(form.fields["topics"].queryset) == {published}
+
+
+def test_a_meeting_and_a_close_audit_each_topic_and_released_stakeholder(world):
+    cadre = world.users["cadre"]
+    t = topic(world)
+    service.topic_publish(topic=t, actor=cadre)
+    x = service.member_add(
+        village=world.village_a1, seat=Seat.STAKEHOLDER, name="利益方某", topic=t, actor=cadre
+    )
+    service.meeting_record(village=world.village_a1, held_at=PAST, place="村委会", topics=[t], actor=cadre)
+    updates = AuditEntry.objects.filter(
+        content_type__model="topic", object_id=str(t.pk), action=AuditAction.UPDATE
+    )
+    assert [e.changes["state"] for e in updates.order_by("id")] == [
+        ["proposed", "published"],
+        ["published", "discussed"],
+    ]
+    service.topic_close(topic=t, outcome="已办结", actor=cadre)
+    released = AuditEntry.objects.filter(
+        content_type__model="member", object_id=str(x.pk), action=AuditAction.UPDATE
+    )
+    assert released.count() == 1 and "until" in released.get().changes
