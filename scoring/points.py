@@ -243,6 +243,19 @@ def _check_points(points) -> None:
         raise ValidationError({"points": _("Points are a whole number from -100 to 100, not 0.")})
 
 
+RULES_EARLIEST = datetime.date(2000, 1, 1)
+
+
+def _check_valid_from(valid_from) -> None:
+    """A rule's version starts from 2000-01-01 to a year ahead (a later day would overflow
+    the dates computed from it)."""
+    latest = timezone.localdate() + datetime.timedelta(days=366)
+    if valid_from is not None and not RULES_EARLIEST <= valid_from <= latest:
+        raise ValidationError(
+            {"valid_from": _("A rule applies from a day between 1 January 2000 and a year from today.")}
+        )
+
+
 def _office_of(actor, town_id: int) -> None:
     scope = resolve_scope(actor)
     if not scope.is_superuser and town_id not in scope.ids("town", [OFFICE]):
@@ -269,6 +282,7 @@ def rule_create(
         raise ValidationError(
             {"code": _("The town already has a rule with this code: give it a new version instead.")}
         )
+    _check_valid_from(valid_from)
     _check_points(points)
     rule = PointRule(
         town=town,
@@ -312,6 +326,7 @@ def rule_new_version(
     latest = versions[0]
     if valid_from is None:
         raise ValidationError({"valid_from": _("Say from which day the new version applies.")})
+    _check_valid_from(valid_from)
     if any(v.valid_from == valid_from for v in versions):
         raise ValidationError({"valid_from": _("This rule already has a version from this day.")})
     if valid_from < latest.valid_from:

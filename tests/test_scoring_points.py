@@ -501,3 +501,23 @@ def test_two_collections_at_once_write_each_entry_once_within_the_cap(
     assert PointEntry.objects.filter(rule_code="visit").count() == 10
     with transaction.atomic():
         assert points.collect(first=day(1), last=day(10)) == {}
+
+
+@pytest.mark.parametrize("valid_from", [datetime.date(9999, 12, 31), datetime.date(1, 1, 1)])
+def test_a_rule_valid_from_far_out_is_a_field_error(world, rules, office, valid_from):
+    before = PointRule.objects.count()
+    with pytest.raises(ValidationError) as exc:
+        points.rule_new_version(rule=rules["volunteer"], valid_from=valid_from, points=3, actor=office)
+    assert "valid_from" in exc.value.message_dict
+    with pytest.raises(ValidationError) as exc:
+        points.rule_create(
+            town=world.town_a,
+            code="far",
+            name="远期",
+            source=PointSource.MANUAL,
+            points=1,
+            valid_from=valid_from,
+            actor=office,
+        )
+    assert "valid_from" in exc.value.message_dict
+    assert PointRule.objects.count() == before
