@@ -79,3 +79,6 @@ class BoardForm(forms.Form):
 class SettingsForm(forms.Form):
     cadence = forms.ChoiceField(label=_("Disclosure period"), choices=Cadence.choices)
     due_days = forms.IntegerField(label=_("Days to disclose after the period"), min_value=0, max_value=60)
+    spending_threshold = forms.DecimalField(
+        label=_("Major spending above (yuan)"), min_value=0, max_digits=12, decimal_places=2, required=False
+    )

@@ -83,7 +83,13 @@ def disclosure_list(request):
                     messages.success(request, _("The disclosure settings are saved."))
                     return redirect("affairs:disclosures")
         else:
-            settings_form = SettingsForm(initial={"cadence": current.cadence, "due_days": current.due_days})
+            settings_form = SettingsForm(
+                initial={
+                    "cadence": current.cadence,
+                    "due_days": current.due_days,
+                    "spending_threshold": current.spending_threshold,
+                }
+            )
     elif request.method == "POST":
         raise PermissionDenied
     listed = (

@@ -105,8 +105,11 @@ def due_date(settings: AffairsSettings, period_end: datetime.date) -> datetime.d
 
 
 @transaction.atomic
-def settings_set(*, town: Town, cadence: str, due_days: int, actor) -> AffairsSettings:
-    """The town office sets how often its villages disclose and the days they have."""
+def settings_set(
+    *, town: Town, cadence: str, due_days: int, actor, spending_threshold: Decimal | None = None
+) -> AffairsSettings:
+    """The town office sets how often its villages disclose and the days they have, and
+    (when given) the spending above which a matter is major."""
     row = AffairsSettings.objects.select_for_update().filter(town=town).first()
     created = row is None
     row = row or AffairsSettings(town=town)
@@ -116,6 +119,16 @@ def settings_set(*, town: Town, cadence: str, due_days: int, actor) -> AffairsSe
     errors = {}
     if due_days is None or not 0 <= due_days <= 60:
         errors["due_days"] = [_("Give between 0 and 60 days.")]
+    if spending_threshold is not None:
+        if (
+            not isinstance(spending_threshold, Decimal)
+            or not spending_threshold.is_finite()
+            or not 0 <= spending_threshold <= MAX_AMOUNT
+            or spending_threshold != spending_threshold.quantize(CENT)
+        ):
+            errors["spending_threshold"] = [_("Give an amount of at least 0 yuan with at most two decimals.")]
+        else:
+            row.spending_threshold = spending_threshold
     try:
         row.full_clean()
     except ValidationError as exc:

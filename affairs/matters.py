@@ -281,10 +281,10 @@ def matter_create(
         threshold = settings_of(village.town_id).spending_threshold
         if amount is None:
             errors["amount"] = _("Give the amount to be spent.")
-        elif amount < threshold:
+        elif amount <= threshold:  # major is spending above the threshold
             errors["amount"] = _(
-                "%(amount)s yuan is below the town's threshold of %(threshold)s yuan: spending below "
-                "it is not a major matter and is decided in the village's ordinary way."
+                "%(amount)s yuan is not above the town's threshold of %(threshold)s yuan: only spending "
+                "above it is a major matter; this is decided in the village's ordinary way."
             ) % {"amount": f"{amount:,.2f}", "threshold": f"{threshold:,.2f}"}
     if errors:
         raise ValidationError(errors)

@@ -123,6 +123,46 @@ def test_only_the_town_office_sets_its_towns_settings(world):
     assert {"cadence", "due_days"} <= set(errors(exc))
 
 
+def test_the_office_sets_the_major_spending_threshold_and_it_is_audited(world, client):
+    from governance.models import AuditEntry
+
+    office = world.users["office"]
+    for bad in (Decimal("-1"), Decimal("1.234"), Decimal("1e30")):
+        with pytest.raises(ValidationError) as exc:
+            ds.settings_set(
+                town=world.town_a,
+                cadence=Cadence.QUARTERLY,
+                due_days=10,
+                spending_threshold=bad,
+                actor=office,
+            )
+        assert "spending_threshold" in errors(exc)
+    row = ds.settings_set(
+        town=world.town_a,
+        cadence=Cadence.QUARTERLY,
+        due_days=10,
+        spending_threshold=Decimal("80000.50"),
+        actor=office,
+    )
+    assert row.spending_threshold == Decimal("80000.50")
+    assert AuditEntry.objects.filter(content_type__model="affairssettings", object_id=str(row.pk)).exists()
+    client.force_login(office)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    response = client.post(
+        reverse("affairs:disclosures"), {"cadence": "quarterly", "due_days": "10", "spending_threshold": "-5"}
+    )
+    assert response.status_code == 200
+    row.refresh_from_db()
+    assert row.spending_threshold == Decimal("80000.50")
+    response = client.post(
+        reverse("affairs:disclosures"),
+        {"cadence": "quarterly", "due_days": "10", "spending_threshold": "60000"},
+    )
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.spending_threshold == Decimal("60000")
+
+
 def test_a_period_to_come_is_refused(world):
     start, end = ds.period_of(Cadence.QUARTERLY, END + datetime.timedelta(days=100))
     with pytest.raises(ValidationError) as exc:

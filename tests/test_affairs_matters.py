@@ -96,9 +96,11 @@ def test_spending_below_the_towns_threshold_is_not_major(world):
     with pytest.raises(ValidationError) as exc:
         new_matter(world, kind=MatterKind.SPENDING, amount="49999.99")
     assert (
-        "低于" in exc.value.message_dict["amount"][0] and "50,000.00" in exc.value.message_dict["amount"][0]
+        "未超过" in exc.value.message_dict["amount"][0] and "50,000.00" in exc.value.message_dict["amount"][0]
     )
-    assert new_matter(world, kind=MatterKind.SPENDING, amount=50000).amount == Decimal("50000")
+    with pytest.raises(ValidationError):  # equal to the threshold: not above it
+        new_matter(world, kind=MatterKind.SPENDING, amount=50000)
+    assert new_matter(world, kind=MatterKind.SPENDING, amount="50000.01").amount == Decimal("50000.01")
     AffairsSettings.objects.create(town=world.town_a, spending_threshold=200000)
     with pytest.raises(ValidationError):
         new_matter(world, kind=MatterKind.SPENDING, amount=180000)
