@@ -337,6 +337,9 @@ def generate(*, town: Town, year: int, actor) -> dict[str, int]:
     their figures (frozen). Returns how many were created, refreshed and left frozen."""
     _office_of(actor, town.pk)
     year = _check_year(year)
+    # One generation per town at a time: two first generations at once would both
+    # insert and the second hit the unique key (a 500); the second waits here instead.
+    Town.objects.select_for_update().filter(pk=town.pk).first()
     existing = {
         (a.cadre_id, a.village_id): a
         for a in Assessment.objects.select_for_update()

@@ -404,3 +404,16 @@ def test_the_api_generates_grades_and_scopes(world, year, as_user):
     csv = office.get(f"{API}export/?file_format=csv&year={YEAR}")
     assert csv.status_code == 200 and "良好" in csv.content.decode("utf-8-sig")
     assert office.get(f"{API}export/?file_format=pdf").status_code == 400
+
+
+def test_a_generation_locks_its_town_first(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if not connection.features.has_select_for_update:
+        pytest.skip("the database takes no row locks")
+    with CaptureQueriesContext(connection) as ctx:
+        assessment.generate(town=world.town_a, year=YEAR, actor=world.users["office"])
+    town_table = world.town_a._meta.db_table
+    locks = [q["sql"] for q in ctx.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert locks and town_table in locks[0], locks
