@@ -213,6 +213,16 @@ def _ranking(villages: list[Village], snapshots: list[Snapshot | None]) -> dict:
     return {"rows": rows, "ranked": len(ranked), "best": best, "worst": worst}
 
 
+def public_content(content: dict) -> dict:
+    """The content as the public may read it: the inspectors' findings (free text the
+    office wrote) left out of the notable inspections; the figures stay."""
+    inspections = (content or {}).get("inspections")
+    if not isinstance(inspections, dict) or not inspections.get("notable"):
+        return content
+    notable = [{k: v for k, v in row.items() if k != "findings"} for row in inspections["notable"]]
+    return {**content, "inspections": {**inspections, "notable": notable}}
+
+
 def _inspections(town_id: int, villages: list[Village], t0, t1) -> dict:
     """The quarter's published inspections: totals, per village and the notable ones
     (three queries)."""

@@ -427,7 +427,7 @@ class _Document:
                     n["village"],
                     str(n["score"]),
                     _("deserted") if not n["present"] else _("Present"),
-                    n["findings"] or "—",
+                    n.get("findings") or "—",
                 ]
                 for n in insp["notable"]
             ]

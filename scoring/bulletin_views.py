@@ -301,6 +301,7 @@ def public_list(request, code: str):
 def public_page(request, code: str, pk: int):
     town = _public_town(code)
     bulletin = get_object_or_404(_published(town).select_related("town"), pk=pk)
+    bulletin.content = service.public_content(bulletin.content)  # shown, never saved
     return _page(
         request,
         bulletin,
@@ -313,4 +314,6 @@ def public_page(request, code: str, pk: int):
 @public_door(methods=("GET",))
 def public_pdf(request, code: str, pk: int):
     town = _public_town(code)
-    return _pdf_response(get_object_or_404(_published(town).select_related("town"), pk=pk))
+    bulletin = get_object_or_404(_published(town).select_related("town"), pk=pk)
+    bulletin.content = service.public_content(bulletin.content)  # shown, never saved
+    return _pdf_response(bulletin)

@@ -569,3 +569,22 @@ def test_the_api_list_and_the_list_page_read_a_constant_number_of_queries(
         page.get("/scoring/bulletins/")
     assert len(four) == len(one), four.listing()
     assert len(four_page) == len(one_page), four_page.listing()
+
+
+def test_the_public_page_and_pdf_hold_no_inspection_findings(world, two):
+    published, _draft = two
+    assert (
+        "台账未更新"
+        in browser(world.users["office"]).get(f"/scoring/bulletins/{published.pk}/").content.decode()
+    )
+    public = browser()
+    text = public.get(f"/scoring/public/bulletins/TA/{published.pk}/").content.decode()
+    assert "台账未更新" not in text and "值班干部脱岗" not in text
+    data = public.get(f"/scoring/public/bulletins/TA/{published.pk}/pdf/").content
+    document = pypdfium2.PdfDocument(data)
+    try:
+        pdf = "".join(document[i].get_textpage().get_text_range() for i in range(len(document)))
+    finally:
+        document.close()
+    assert "暗访检查" in pdf and "台账未更新" not in pdf and "值班干部脱岗" not in pdf
+    assert "台账未更新" in str(Bulletin.objects.get(pk=published.pk).content)  # kept for the office
