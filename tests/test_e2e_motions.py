@@ -7,6 +7,7 @@ list to one kind and dismisses a flag with a reason; screenshots at 360 and 1280
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 from playwright.sync_api import expect
 
 from duty import motions
@@ -28,7 +29,9 @@ def test_the_office_sees_each_sign_with_its_evidence(browser, server, viewport):
         for kind in motions.MOTION_KINDS:
             row = page.locator(f'tr[data-kind="{kind}"]').first
             expect(row).to_be_visible()
-            expect(row).to_contain_text(str(FlagKind(kind).label))
+            with translation.override("zh-hans"):  # the page's language, whatever a test before left active
+                label = str(FlagKind(kind).label)
+            expect(row).to_contain_text(label)
         photo_row = page.locator('tr[data-kind="reused_photo"]').first
         pictures = photo_row.locator(".photo-pair img")
         expect(pictures).to_have_count(2)
@@ -43,7 +46,9 @@ def test_the_office_sees_each_sign_with_its_evidence(browser, server, viewport):
         page.wait_for_load_state("networkidle")
         shoot(page, f"duty-flags-{viewport['width']}")
         # narrowed to one kind
-        page.get_by_label("类别").select_option(str(FlagKind.CHECK_IN_LATE.label))
+        with translation.override("zh-hans"):
+            late = str(FlagKind.CHECK_IN_LATE.label)
+        page.get_by_label("类别").select_option(late)
         page.wait_for_url("**kind=check_in_late**")
         expect(page.locator("tr[data-kind]")).to_have_count(
             DutyFlag.objects.filter(kind=FlagKind.CHECK_IN_LATE, dismissed_at__isnull=True).count()
