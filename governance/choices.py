@@ -10,6 +10,9 @@ class Role(models.TextChoices):
     DEPARTMENT = "department", _("Department handler")
     PARTY_MEMBER = "party_member", _("Party member")
     API_CLIENT = "api_client", _("REST client")
+    # An officer sent in from outside (平安书记, 第一书记), one membership per village posted
+    # to: reads that village as a supervisor does (governance.scoping), nothing of the town.
+    OFFICER = "officer", _("Officer sent in")
 
 
 class AuditAction(models.TextChoices):

@@ -81,6 +81,7 @@ ROLE_AREA = {
     Role.DEPARTMENT: "department",
     Role.PARTY_MEMBER: "party_member",
     Role.API_CLIENT: None,  # a token's scope: one town, village or grid
+    Role.OFFICER: "village",
 }
 AREA_FIELDS = ("town", "village", "grid", "department", "party_member")
 

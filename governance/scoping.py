@@ -143,6 +143,10 @@ def _reaches(rows: list[dict]) -> list[Reach]:
                 "resident": {row["party_member__resident_id"]},
                 "household": {row["party_member__resident__household_id"]},
             }
+        elif row["role"] == Role.OFFICER and row.get("village_id"):
+            # Sees the village posted to as a supervisor does; not the rest of the town.
+            reaches.append(Reach(role=Role.SUPERVISOR, ids={"village": {row["village_id"]}}))
+            continue
         elif row.get("department_id"):
             ids = {"department": {row["department_id"]}, "town": {row["department__town_id"]}}
         elif row.get("grid_id"):

@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "cases",
     "scoring",
     "affairs",
+    "organisation",
 ]
 
 MIDDLEWARE = [

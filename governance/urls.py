@@ -22,6 +22,7 @@ urlpatterns = [
     path("duty/", include("duty.urls")),
     path("scoring/", include("scoring.urls")),
     path("affairs/", include("affairs.urls")),
+    path("organisation/", include("organisation.urls")),
     path("open311/v2/", include("cases.open311_urls")),
     path("board/town/<str:code>/", case_lists.board, {"scope": "town"}, name="board-town"),
     path("board/village/<str:code>/", case_lists.board, {"scope": "village"}, name="board-village"),

@@ -20,8 +20,9 @@ MAY_IMPORT = {
     "grids": {"governance"},
     "cases": {"governance", "grids"},
     "duty": {"governance", "grids", "cases"},
-    "scoring": {"governance", "grids", "cases", "duty"},
+    "scoring": {"governance", "grids", "cases", "duty", "organisation"},
     "affairs": {"governance", "grids", "cases"},
+    "organisation": {"governance", "grids", "cases", "duty"},
 }
 WIRING = {
     "governance/settings.py",

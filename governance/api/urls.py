@@ -6,6 +6,7 @@ from cases.api import public
 from cases.api.urls import router as cases_router
 from duty.api.urls import router as duty_router
 from grids.api.urls import router as grids_router
+from organisation.api.urls import router as organisation_router
 from scoring.api.urls import router as scoring_router
 
 from . import views
@@ -16,6 +17,7 @@ router.registry.extend(cases_router.registry)
 router.registry.extend(duty_router.registry)
 router.registry.extend(scoring_router.registry)
 router.registry.extend(affairs_router.registry)
+router.registry.extend(organisation_router.registry)
 router.register("calendar/days", views.CalendarDayViewSet)
 router.register("calendar/years", views.CalendarYearViewSet)
 router.register("audit", views.AuditEntryViewSet)
