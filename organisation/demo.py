@@ -1,0 +1,3 @@
+"""The organisation demo steps: a month of weekly task lists, the responsibility map for
+every household with informants and compound teams, officers with their night visits, and
+the village secretaries' files, commitments and reviews on the demo town."""

@@ -1,0 +1,8 @@
+"""The organisation app's part of the web front: its pages in the navigation (one
+drop-down menu, ``ORGANISATION``) and its tiles on the home page (governance.frontend)."""
+
+from django.utils.translation import gettext_lazy as _
+
+ORGANISATION = _("Organisation")
+
+# Each part adds its module here (after ORGANISATION, which they import).
