@@ -8,9 +8,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from governance.filters import IntegerFilter
+from governance.params import ID_MAX
 from grids.models import Town, Village
 
-from .models import ID_MAX, Amendment, DutyFlag, DutyLog, LogAmendment, Roster, Shift, month_end, parse_month
+from .models import Amendment, DutyFlag, DutyLog, LogAmendment, Roster, Shift, month_end, parse_month
 
 
 class MonthField(forms.CharField):

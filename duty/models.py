@@ -82,20 +82,6 @@ def month_bounds(month: datetime.date) -> tuple[datetime.datetime, datetime.date
     )
 
 
-# The ids a query may hold: a signed 64-bit integer (past it SQLite cannot take the value).
-ID_MAX = 2**63 - 1
-
-
-def int_or_none(value) -> int | None:
-    """A whole number from a request's parameter; None for anything else or one past the
-    database's integers."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return number if -ID_MAX - 1 <= number <= ID_MAX else None
-
-
 class DutySettings(models.Model):
     """A town's rules for its rosters, kept by its town office: by which day of the month
     before the villages publish next month's roster."""

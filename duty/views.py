@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from governance.api.throttles import public_door
+from governance.params import id_param
 from governance.scoping import CHANGE, VIEW, can, restrict
 from grids.models import Household, Village
 
@@ -64,7 +65,6 @@ from .models import (
     Roster,
     SpotCheck,
     add_months,
-    int_or_none,
     publish_deadline,
 )
 from .policies import deadline_town_ids, villages_kept_by, villages_on_duty_for
@@ -396,7 +396,7 @@ def _apply(request, log: DutyLog, action: str, form) -> str:
         )
         return _("The errand is recorded.")
     if action == "errand_done":
-        errand = get_object_or_404(selectors.errands_of(log), pk=int_or_none(request.POST.get("errand")))
+        errand = get_object_or_404(selectors.errands_of(log), pk=id_param(request.POST.get("errand")))
         services.errand_done(log=log, errand=errand, actor=user)
         return _("The errand is done.")
     if action == "patrol":
@@ -529,7 +529,7 @@ def _log_page(request, log: DutyLog, *, shift=None, template="duty/log.html", ho
                     _add_errors(form, exc)
             else:
                 messages.success(request, message if applied else _("Already received."))
-                item = ACTION_ITEM.get(action) or int_or_none(request.POST.get("item")) or 0
+                item = ACTION_ITEM.get(action) or id_param(request.POST.get("item")) or 0
                 # the phone's script reads the result itself (a redirect's header is lost
                 # in fetch): "saved" or "duplicate" only, else the entry stays queued
                 queued = request.headers.get("X-Duty-Queue")
@@ -548,7 +548,7 @@ def _log_page(request, log: DutyLog, *, shift=None, template="duty/log.html", ho
         "editable": editable,
         "amendable": amendable,
         "forms": forms_,
-        "open_item": ACTION_ITEM.get(action) or int_or_none(request.POST.get("item")),
+        "open_item": ACTION_ITEM.get(action) or id_param(request.POST.get("item")),
         "problems": problems,
         "sign_problems": services.sign_problems(log) if editable else [],
         "done": done,
@@ -718,7 +718,7 @@ def flags(request):
     form, failed = DismissForm(request.POST or None), None
     if request.method == "POST":
         flag = get_object_or_404(
-            restrict(DutyFlag.objects.all(), request.user, CHANGE), pk=int_or_none(request.POST.get("flag"))
+            restrict(DutyFlag.objects.all(), request.user, CHANGE), pk=id_param(request.POST.get("flag"))
         )
         failed = flag.pk
         if form.is_valid():

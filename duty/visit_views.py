@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from governance.params import id_param
 from governance.scoping import CHANGE, VIEW, can, restrict
 from grids.choices import HOUSEHOLD_FLAGS
 from grids.models import Household, Village
@@ -23,7 +24,7 @@ from grids.models import Household, Village
 from . import visit_selectors as vs
 from . import visits
 from .choices import Occasion
-from .models import ThreeMust, Visit, VisitPhoto, add_months, int_or_none
+from .models import ThreeMust, Visit, VisitPhoto, add_months
 from .policies import households_visitable_by
 from .selectors import parse_month, this_month
 from .visit_forms import PhotoForm, ReportForm, ThreeMustForm, VisitForm
@@ -61,7 +62,7 @@ def coverage(request):
     cadre and grid worker of a village."""
     _readers_only(request)
     month = _month(request)
-    village_id = int_or_none(request.GET.get("village"))
+    village_id = id_param(request.GET.get("village"))
     cover = vs.coverage(request.user, month, village=village_id, summary=True)
     if village_id and not cover.villages and not cover.grids:
         raise Http404
@@ -161,7 +162,7 @@ def visit_new(request):
         restrict(Household.objects.filter(deleted_at__isnull=True), request.user).select_related(
             "grid", "village"
         ),
-        pk=int_or_none(request.GET.get("household")) or 0,
+        pk=id_param(request.GET.get("household")) or 0,
     )
     occasions = list(
         ThreeMust.objects.filter(household=household, visit__isnull=True, deleted_at__isnull=True).order_by(

@@ -17,13 +17,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from governance import audit
+from governance.params import id_param
 from governance.scoping import VIEW, can
 from governance.sheets import FORMATS, csv_bytes, xlsx
 
 from . import assessment as service
 from .choices import Grade
 from .models import Assessment
-from .params import id_or_none
 
 EXPORT_LIMIT = 20_000
 
@@ -112,9 +112,9 @@ def assessment_list(request):
         raise PermissionDenied
     readable = service.assessments_for_user(request.user)
     years = sorted(set(readable.values_list("year", flat=True).distinct()), reverse=True)
-    year = id_or_none(request.GET.get("year")) or (years[0] if years else service.this_year())
+    year = id_param(request.GET.get("year")) or (years[0] if years else service.this_year())
     queryset = readable.filter(year=year)
-    village = id_or_none(request.GET.get("village"))
+    village = id_param(request.GET.get("village"))
     if village:
         queryset = queryset.filter(village_id=village)
     fmt = request.GET.get("format")

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 
 from governance import audit
 from governance.filters import prepare
+from governance.params import id_param
 from governance.scoping import CHANGE, VIEW, can, restrict
 from governance.sheets import FORMATS, csv_bytes, xlsx
 from grids.models import PartyBranch, Town
@@ -28,7 +29,6 @@ from grids.models import PartyBranch, Town
 from . import points
 from .choices import CapPeriod, PointSource
 from .models import PointEntry, PointRule, PointsBar, ThemeDay
-from .params import id_or_none
 from .points_filters import LedgerFilter
 
 EXPORT_LIMIT = 50_000
@@ -489,8 +489,8 @@ def theme_day_new(request):
         raise PermissionDenied
     branch = None
     chosen = request.POST.get("branch") or request.GET.get("branch")
-    if id_or_none(chosen) is not None:
-        branch = branches.filter(pk=id_or_none(chosen)).first()
+    if id_param(chosen) is not None:
+        branch = branches.filter(pk=id_param(chosen)).first()
     if branch is None and branches.count() == 1:
         branch = branches.first()
     if branch is None:
@@ -638,7 +638,7 @@ def rectification_new(request):
     """Record a member's rectification (the member and year from the bar's list)."""
     members = points.members_writable_by(request.user)
     member_id = request.GET.get("member") or ""
-    member = members.filter(pk=id_or_none(member_id)).first() if id_or_none(member_id) else None
+    member = members.filter(pk=id_param(member_id)).first() if id_param(member_id) else None
     if member is None:
         raise Http404
     year = _year(request)

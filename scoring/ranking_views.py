@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from governance import audit
+from governance.params import id_param
 from governance.scoping import VIEW, can, restrict
 from governance.sheets import FORMATS, csv_bytes, xlsx
 from grids.models import Town
@@ -34,7 +35,6 @@ from grids.models import Town
 from . import ranking
 from .choices import Indicator, PeriodKind
 from .models import Snapshot, SnapshotRow
-from .params import id_or_none
 
 TREND_PERIODS = 12
 PERIOD_CHOICES = 60  # the newest periods offered in the picker
@@ -133,7 +133,7 @@ def ranking_page(request):
     if start not in starts:
         start = starts[0] if starts else None
     versions = list(snapshots.filter(start=start).order_by("-version")) if start else []
-    version = id_or_none(request.GET.get("version"))
+    version = id_param(request.GET.get("version"))
     snapshot = next((s for s in versions if s.version == version), versions[0] if versions else None)
     rows = []
     if snapshot is not None:
@@ -244,7 +244,7 @@ def village_page(request, pk: int, village_id: int):
     """One village in one snapshot: why its score and rank are what they are — each
     indicator's value, events, rated or not, weight and share, points against the town's
     mean, the rank without it, its evidence linked; and its trend over 12 periods."""
-    if id_or_none(pk) is None or id_or_none(village_id) is None:
+    if id_param(pk) is None or id_param(village_id) is None:
         raise Http404
     snapshot = get_object_or_404(restrict(Snapshot.objects.select_related("town"), request.user, VIEW), pk=pk)
     row = get_object_or_404(snapshot.rows.select_related("village"), village_id=village_id)
@@ -332,7 +332,7 @@ def _trend(user, snapshot: Snapshot, village_id: int) -> dict:
 def compute_view(request):
     """The town office computes a period (again): a new version."""
     town = get_object_or_404(
-        restrict(Town.objects.all(), request.user, VIEW), pk=id_or_none(request.POST.get("town"))
+        restrict(Town.objects.all(), request.user, VIEW), pk=id_param(request.POST.get("town"))
     )
     if not _office_of(request.user, town):
         raise PermissionDenied

@@ -20,13 +20,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from governance.api.throttles import public_door
+from governance.params import id_param
 from governance.scoping import VIEW, can, restrict
 from grids.models import Grid, Village
 
 from . import redlist as service
 from .choices import ListKind, ListState
 from .models import ListEntry
-from .params import id_or_none
 
 LIST_LIMIT = 300
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -69,7 +69,7 @@ def redlist(request):
     )
     if tab not in dict(TABS):
         tab = "published"
-    village, grid = id_or_none(request.GET.get("village")), id_or_none(request.GET.get("grid"))
+    village, grid = id_param(request.GET.get("village")), id_param(request.GET.get("grid"))
     queryset = _tab(readable, tab, today)
     if village:
         queryset = queryset.filter(village_id=village)

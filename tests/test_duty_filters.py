@@ -19,7 +19,6 @@ from duty.models import (
     Shift,
     ThreeMust,
     Visit,
-    int_or_none,
     month_bounds,
     parse_month,
 )
@@ -207,11 +206,3 @@ def test_one_month_parser_and_bounds():
     assert start.utcoffset() == datetime.timedelta(hours=8)
     with time_machine.travel(aware(OCT), tick=False):
         assert timezone.localtime(start).hour == 0
-
-
-def test_int_or_none_keeps_to_the_database_integers():
-    assert int_or_none("12") == 12
-    assert int_or_none(str(2**63 - 1)) == 2**63 - 1
-    assert int_or_none(str(2**63)) is None
-    assert int_or_none(HUGE) is None
-    assert int_or_none("x") is None and int_or_none(None) is None

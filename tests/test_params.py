@@ -1,5 +1,5 @@
 """A huge or odd number in a scoring page's URL or query string is ignored or answers
-404, never a 500 (one helper, scoring.params.id_or_none, reads them all)."""
+404, never a 500 (one helper, governance.params.id_param, reads them all)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import datetime
 import pytest
 from django.test import Client
 
+from governance.params import ID_MAX, id_param
 from scoring import ranking
 from scoring.choices import PeriodKind
 from scoring.models import Snapshot
-from scoring.params import id_or_none
 
 pytestmark = pytest.mark.django_db
 
@@ -34,12 +34,16 @@ def browser(user) -> Client:
         ("²", None),
         ("١٢", None),
         (HUGE, None),
+        (str(ID_MAX), ID_MAX),
+        (str(ID_MAX + 1), None),
+        ("1e3", None),
+        (12, 12),
         ("", None),
         (None, None),
     ],
 )
-def test_id_or_none_takes_only_ascii_ids_the_database_holds(value, expected):
-    assert id_or_none(value) == expected
+def test_id_param_takes_only_ascii_ids_the_database_holds(value, expected):
+    assert id_param(value) == expected
 
 
 @pytest.mark.parametrize(

@@ -21,13 +21,14 @@ from cases.models import CaseKind
 from governance.api.serializers import ChoiceDisplayField, ScopedModelSerializer
 from governance.api.viewsets import ScopedQuerysetMixin
 from governance.models import User
+from governance.params import ID_MAX
 from governance.scoping import VIEW, can, restrict
 from grids.models import Grid, Town, Village
 
 from .. import visit_selectors as vs
 from .. import visits
 from ..filters import MonthField, MonthFilter, id_filter, month_filter
-from ..models import ID_MAX, ThreeMust, Visit, VisitPhoto, month_bounds
+from ..models import ThreeMust, Visit, VisitPhoto, month_bounds
 
 # ---------------------------------------------------------------------------------------
 # Filters

@@ -19,10 +19,10 @@ from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from duty.models import ID_MAX
 from governance.api.serializers import ChoiceDisplayField
 from governance.api.viewsets import ScopedQuerysetMixin
 from governance.filters import IntegerFilter
+from governance.params import ID_MAX
 from governance.scoping import VIEW, restrict
 from grids.models import Town, Village
 
