@@ -6,3 +6,6 @@ from django.utils.translation import gettext_lazy as _
 ORGANISATION = _("Organisation")
 
 # Each part adds its module here (after ORGANISATION, which they import).
+
+# isort: split
+from . import officer_home  # noqa: E402,F401  (officers sent in: 平安书记, 第一书记)
