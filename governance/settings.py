@@ -280,6 +280,9 @@ SPECTACULAR_SETTINGS = {
         "PointSourceEnum": "scoring.choices.PointSource",
         # A council topic's or meeting's kind (council, courtyard meeting) beside the others.
         "TopicKindEnum": "affairs.choices.TopicKind",
+        # The responsibility map's level (village, area, household) beside a case's level.
+        "ResponsibilityLevelEnum": "organisation.choices.Level",
+        "CaseLevelEnum": "cases.choices.Level",
     },
     # Swagger UI comes from the installed sidecar package: the docs page loads no CDN asset.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -1,1 +1,3 @@
 """The organisation models in the admin, scoped like every admin of the project."""
+
+from . import map_admin  # noqa: E402,F401  (the responsibility map, informants, compound posts)

@@ -1,3 +1,5 @@
 """The organisation demo steps: a month of weekly task lists, the responsibility map for
 every household with informants and compound teams, officers with their night visits, and
 the village secretaries' files, commitments and reviews on the demo town."""
+
+from . import map_demo  # noqa: E402,F401  (organisation_map: the responsibility map, informants, compound teams)

@@ -9,3 +9,6 @@ ORGANISATION = _("Organisation")
 
 # isort: split
 from . import officer_home  # noqa: E402,F401  (officers sent in: 平安书记, 第一书记)
+
+# isort: split
+from . import map_home  # noqa: E402,F401  (the responsibility map, informants, compound teams)

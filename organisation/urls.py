@@ -15,3 +15,24 @@ urlpatterns += [
     path("officers/<int:pk>/activities/new/", officer_views.activity_new, name="officer-activity-new"),
     path("officers/night-visits/<int:pk>/", officer_views.night_visit, name="night-visit"),
 ]
+
+# Who answers for every household (三包, 十户一员, 三长五员)
+from . import map_views  # noqa: E402
+
+urlpatterns += [
+    path("map/", map_views.overview, name="map"),
+    path("map/assign/", map_views.link_new, name="map-assign"),
+    path("map/assign-grid/", map_views.grid_assign, name="map-assign-grid"),
+    path("map/household/<int:pk>/", map_views.household, name="map-household"),
+    path("map/links/<int:pk>/close/", map_views.link_close, name="map-link-close"),
+    path("map/mine/", map_views.mine, name="map-mine"),
+    path("map/informants/", map_views.informants, name="informants"),
+    path("map/informants/groups/new/", map_views.group_new, name="informant-group-new"),
+    path("map/informants/groups/<int:pk>/", map_views.informant_group, name="informant-group"),
+    path("map/informants/new/", map_views.informant_new, name="informant-new"),
+    path("map/informants/<int:pk>/close/", map_views.informant_close, name="informant-close"),
+    path("map/posts/", map_views.posts, name="posts"),
+    path("map/posts/new/", map_views.post_new, name="post-new"),
+    path("map/posts/<int:pk>/close/", map_views.post_close, name="post-close"),
+    path("public/card/<str:code>/", map_views.public_card, name="public-card"),
+]
