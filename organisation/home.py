@@ -12,3 +12,6 @@ from . import officer_home  # noqa: E402,F401  (officers sent in: 平安书记, 
 
 # isort: split
 from . import map_home  # noqa: E402,F401  (the responsibility map, informants, compound teams)
+
+# isort: split
+from . import files_home  # noqa: E402,F401  (secretaries' files, commitments, reviews)

@@ -36,3 +36,31 @@ urlpatterns += [
     path("map/posts/<int:pk>/close/", map_views.post_close, name="post-close"),
     path("public/card/<str:code>/", map_views.public_card, name="public-card"),
 ]
+
+# The village secretaries' files (先锋书记) and 承诺述职评议考核
+from . import files_views  # noqa: E402
+
+urlpatterns += [
+    path("files/", files_views.file_list, name="files"),
+    path("files/new/", files_views.file_new, name="file-new"),
+    path("files/<int:pk>/", files_views.file_detail, name="file"),
+    path("files/<int:pk>/print/", files_views.file_print, name="file-print"),
+    path("commitments/", files_views.commitment_terms, name="commitments"),
+    path("commitments/new/", files_views.commitment_new, name="commitment-new"),
+    path(
+        "commitments/<int:village_id>/<int:term_start>/",
+        files_views.commitment_term,
+        name="commitment-term",
+    ),
+    path("commitments/item/<int:pk>/", files_views.commitment_detail, name="commitment"),
+    path("commitments/evidence/<int:pk>/", files_views.evidence_photo, name="commitment-photo"),
+    path("reviews/", files_views.review_list, name="reviews"),
+    path("reviews/new/", files_views.review_new, name="review-new"),
+    path("reviews/<int:pk>/", files_views.review_detail, name="review"),
+    path("public/<str:code>/commitments/", files_views.public_commitments, name="public-commitments"),
+    path(
+        "public/<str:code>/commitments/photo/<int:pk>/",
+        files_views.public_photo,
+        name="public-commitment-photo",
+    ),
+]

@@ -6,7 +6,9 @@ town office's own grade and comment.
   source: lead shifts on published rosters, the cadres' signed duty logs (hours, signed
   on time), published inspections that found the cadre on duty absent (脱岗), household
   visits they made, cases they solved at the village level (in time or late), and the
-  points of the year of their party-member record.
+  points of the year of their party-member record; and, for the cadre's village, the
+  commitments kept of its term that covers the year (organisation: 承诺) and the
+  satisfaction of its published yearly review of the year (述职评议考核).
 * The town office generates the town's assessments of a year (:func:`generate`): new
   ones, and the figures of those not yet graded refreshed. Once graded (:func:`grade`)
   the figures are frozen: a later generation leaves them as they were.
@@ -47,6 +49,8 @@ FIGURES = {
     "visits": gettext_lazy("Household visits made"),
     "cases": gettext_lazy("Cases solved in time"),
     "points": gettext_lazy("Party-member points"),
+    "commitments": gettext_lazy("Village commitments kept (承诺)"),
+    "review": gettext_lazy("Democratic review satisfaction (述职评议)"),
 }
 
 
@@ -125,12 +129,14 @@ def _empty() -> dict:
         "visits": {"count": 0, "ids": []},
         "cases": {"solved": 0, "in_time": 0, "ids": [], "late": []},
         "points": {"member": None, "total": None},
+        "commitments": {"term": None, "total": 0, "kept": 0, "ids": [], "kept_ids": []},
+        "review": {"review": None, "satisfaction": None, "grade": ""},
     }
 
 
 def compute(*, town_id: int, year: int, cadres: list[tuple[int, int]]) -> dict[tuple[int, int], dict]:
     """The figures of ``year`` of each (user id, village id) of ``cadres``, all of a town,
-    one query per source (seven in all, however many cadres)."""
+    one query per source (nine in all, however many cadres)."""
     from cases.choices import Level, Move
     from cases.models import CasePeriod
     from duty.choices import InspectionState, LogState, Position, RosterState
@@ -295,7 +301,84 @@ def compute(*, town_id: int, year: int, cadres: list[tuple[int, int]]) -> dict[t
         member_id = links.get(user_id)
         if member_id is not None:
             f["points"] = {"member": member_id, "total": totals.get(member_id) or 0}
+
+    villages = sorted({v for _u, v in cadres})
+    _village_figures(out, town_id=town_id, year=year, villages=villages)
     return out
+
+
+def _village_figures(out: dict, *, town_id: int, year: int, villages: list[int]) -> None:
+    """The figures of each cadre's village (the same for all its cadres): its commitments
+    of the term covering ``year`` (the latest such term, if terms overlap) kept of all,
+    and its published yearly review of ``year`` (the satisfied and fairly satisfied share
+    of the votes). One query each."""
+    from organisation.choices import CommitmentState
+    from organisation.models import Commitment, Review
+
+    commitments = (
+        Commitment.objects.filter(
+            deleted_at__isnull=True,
+            town_id=town_id,
+            village_id__in=villages,
+            term_start__lte=year,
+            term_end__gte=year,
+        )
+        .order_by("village_id", "term_start", "number", "pk")
+        .values_list("pk", "village_id", "term_start", "term_end", "state")
+    )
+    terms: dict[int, dict] = {}
+    for pk, village_id, start, end, state in commitments:
+        term = terms.get(village_id)
+        if term is None or term["term"][0] < start:  # the latest term wins
+            term = terms[village_id] = {
+                "term": [start, end],
+                "total": 0,
+                "kept": 0,
+                "ids": [],
+                "kept_ids": [],
+            }
+        term["term"][1] = max(term["term"][1], end)
+        term["total"] += 1
+        term["ids"].append(pk)
+        if state == CommitmentState.KEPT:
+            term["kept"] += 1
+            term["kept_ids"].append(pk)
+    reviews = {
+        village_id: (pk, grade, counts)
+        for pk, village_id, grade, *counts in Review.objects.filter(
+            deleted_at__isnull=True,
+            town_id=town_id,
+            village_id__in=villages,
+            year=year,
+            published_at__isnull=False,
+        )
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "village_id",
+            "grade",
+            "members_satisfied",
+            "members_fair",
+            "members_unsatisfied",
+            "reps_satisfied",
+            "reps_fair",
+            "reps_unsatisfied",
+        )
+    }
+    for (_user_id, village_id), f in out.items():
+        if village_id in terms:
+            term = terms[village_id]
+            f["commitments"] = {
+                **term,
+                "term": list(term["term"]),
+                "ids": list(term["ids"]),
+                "kept_ids": list(term["kept_ids"]),
+            }
+        if village_id in reviews:
+            pk, grade, (ms, mf, mu, rs, rf, ru) = reviews[village_id]
+            votes = ms + mf + mu + rs + rf + ru
+            satisfaction = round(100 * (ms + mf + rs + rf) / votes, 1) if votes else None
+            f["review"] = {"review": pk, "satisfaction": satisfaction, "grade": grade}
 
 
 # ---------------------------------------------------------------------------------------
@@ -327,6 +410,8 @@ def headline(figures: dict) -> dict:
         "visits": f["visits"]["count"],
         "cases": f"{f['cases']['in_time']}/{f['cases']['solved']}",
         "points": f["points"]["total"],
+        "commitments": f"{f['commitments']['kept']}/{f['commitments']['total']}",
+        "review": f["review"]["satisfaction"],
     }
 
 
@@ -460,4 +545,19 @@ def evidence(assessment: Assessment, figure: str, user) -> dict:
             if member
             else []
         )
+    elif figure == "commitments":
+        from organisation.models import Commitment
+
+        out["kind"] = "commitments"
+        out["commitments"] = list(
+            restrict(
+                Commitment.objects.filter(pk__in=f["commitments"]["ids"]).select_related("village"), user
+            ).order_by("number", "pk")
+        )
+    elif figure == "review":
+        from organisation.models import Review
+
+        out["kind"] = "review"
+        pk = f["review"]["review"]
+        out["review"] = restrict(Review.objects.filter(pk=pk), user).first() if pk else None
     return out

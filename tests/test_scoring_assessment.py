@@ -236,8 +236,9 @@ def test_the_figures_of_a_town_take_the_same_queries_however_many_cadres(world, 
     ]
     with count_queries() as many:
         assessment.compute(town_id=world.town_a.pk, year=YEAR, cadres=more)
-    # shifts, logs, inspections, visits, case periods, party memberships, points
-    assert len(few) == len(many) == 7, many.listing()
+    # shifts, logs, inspections, visits, case periods, party memberships, points,
+    # the villages' commitments and their published reviews
+    assert len(few) == len(many) == 9, many.listing()
 
 
 def test_a_graded_assessment_is_frozen_and_the_others_refresh(world, year):
