@@ -283,6 +283,10 @@ SPECTACULAR_SETTINGS = {
         # The responsibility map's level (village, area, household) beside a case's level.
         "ResponsibilityLevelEnum": "organisation.choices.Level",
         "CaseLevelEnum": "cases.choices.Level",
+        # An officer's yearly grade and a night visit matter's outcome beside the others'.
+        "OfficerGradeEnum": "organisation.choices.OfficerGrade",
+        "NightVisitMatterOutcomeEnum": "organisation.choices.MatterOutcome",
+        "NightVisitStateEnum": "organisation.choices.NightVisitState",
     },
     # Swagger UI comes from the installed sidecar package: the docs page loads no CDN asset.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -8,3 +8,12 @@ router.register("organisation/responsibilities", responsibility.ResponsibilityVi
 router.register("organisation/informant-groups", responsibility.InformantGroupViewSet)
 router.register("organisation/informants", responsibility.InformantViewSet)
 router.register("organisation/service-posts", responsibility.ServicePostViewSet)
+
+from . import officers  # noqa: E402  (officers sent in: 平安书记, 第一书记)
+
+router.register("organisation/officers", officers.OfficerViewSet)
+router.register("organisation/postings", officers.PostingViewSet)
+router.register("organisation/officer-activities", officers.ActivityViewSet)
+router.register("organisation/night-visits", officers.NightVisitViewSet)
+router.register("organisation/night-visit-matters", officers.NightVisitMatterViewSet)
+router.register("organisation/officer-assessments", officers.AssessmentViewSet)
