@@ -1,10 +1,14 @@
 """The villagers' council (村民议事厅) and public hearings (评理说事) in the API: list,
-read and record topics, meetings, council members and hearings; the services' rules hold
-(affairs/council.py). A row outside the user's scope does not exist (404)."""
+read and record topics, meetings, council members and hearings, and a topic's moves as
+its page makes them (publish, add a suggestion, decide one, close); the services' rules
+hold (affairs/council.py). A row outside the user's scope does not exist (404); one the
+user reads but may not change answers 403."""
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from governance.api.serializers import ChoiceDisplayField, ScopedModelSerializer
@@ -123,6 +127,46 @@ class HearingSerializer(ScopedModelSerializer):
         read_only_fields = ["town", "created_at"]
 
 
+class SuggestionInputSerializer(serializers.Serializer):
+    """A suggestion made on a topic: who made it, what, at which of the topic's meetings
+    (optional), adopted or not (null: not decided yet) and what came of it."""
+
+    by = serializers.CharField(max_length=64, allow_blank=True)
+    text = serializers.CharField(max_length=2000, allow_blank=True)
+    meeting = serializers.PrimaryKeyRelatedField(
+        queryset=Meeting.objects.none(), required=False, allow_null=True, default=None
+    )
+    adopted = serializers.BooleanField(allow_null=True, required=False, default=None)
+    outcome = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+    def __init__(self, *args, topic=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if topic is not None:  # (None: the schema's instance)
+            # the topic's village's meetings the user reads; whether one discussed the
+            # topic is the service's rule
+            user = self.context["request"].user
+            self.fields["meeting"].queryset = service.meetings_for_user(user).filter(
+                village_id=topic.village_id
+            )
+
+
+class DecideSerializer(serializers.Serializer):
+    """Whether one of the topic's suggestions was adopted, and what came of it."""
+
+    suggestion = serializers.PrimaryKeyRelatedField(queryset=Suggestion.objects.none())
+    adopted = serializers.BooleanField()
+    outcome = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+    def __init__(self, *args, topic=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if topic is not None:  # (None: the schema's instance)
+            self.fields["suggestion"].queryset = topic.suggestions.all()
+
+
+class CloseSerializer(serializers.Serializer):
+    outcome = serializers.CharField(max_length=4000, allow_blank=True)
+
+
 class _VillageFilter(django_filters.FilterSet):
     town = django_filters.ModelChoiceFilter(queryset=Town.objects.all(), label=_("town"))
     village = django_filters.ModelChoiceFilter(queryset=Village.objects.all(), label=_("village"))
@@ -183,6 +227,53 @@ class TopicViewSet(_Base):
     serializer_class = TopicSerializer
     filterset_class = TopicFilter
     create_service = staticmethod(service.topic_create)
+
+    def _fresh(self, pk, status_code=status.HTTP_200_OK):
+        return Response(self.get_serializer(self.get_queryset().get(pk=pk)).data, status=status_code)
+
+    def _input(self, serializer_class, topic):
+        data = serializer_class(data=self.request.data, topic=topic, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        return data.validated_data
+
+    @extend_schema(request=None, responses=TopicSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        """Publish a proposed topic ahead of its meeting, for villagers to look into (its
+        village's party members read it from now on, and its public page shows it)."""
+        topic = self.get_object()
+        service.topic_publish(topic=topic, actor=request.user)
+        return self._fresh(topic.pk)
+
+    @extend_schema(request=SuggestionInputSerializer, responses={201: TopicSerializer})
+    @action(detail=True, methods=["post"])
+    def suggestions(self, request, pk=None):
+        """Record a suggestion made on an open topic; answers the topic with its
+        suggestions."""
+        topic = self.get_object()
+        service.suggestion_add(
+            topic=topic, actor=request.user, **self._input(SuggestionInputSerializer, topic)
+        )
+        return self._fresh(topic.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(request=DecideSerializer, responses=TopicSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        """Record whether one of the topic's suggestions was adopted, and what came of it
+        (not once the topic is closed)."""
+        topic = self.get_object()
+        service.suggestion_decide(actor=request.user, **self._input(DecideSerializer, topic))
+        return self._fresh(topic.pk)
+
+    @extend_schema(request=CloseSerializer, responses=TopicSerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Close the topic with what came of it; its stakeholders (X) are released today."""
+        topic = self.get_object()
+        data = CloseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        service.topic_close(topic=topic, actor=request.user, outcome=data.validated_data["outcome"])
+        return self._fresh(topic.pk)
 
 
 class MeetingViewSet(_Base):
