@@ -3,3 +3,4 @@ every household with informants and compound teams, officers with their night vi
 the village secretaries' files, commitments and reviews on the demo town."""
 
 from . import map_demo  # noqa: E402,F401  (organisation_map: the responsibility map, informants, compound teams)
+from .officer_demo import build_officers  # noqa: E402,F401  (the step "organisation_officers": 平安书记, 第一书记)
