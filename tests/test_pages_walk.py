@@ -41,6 +41,7 @@ ROLES = [
     "demo_department",
     "demo_member",
     "demo_api",
+    "demo_officer",
     "admin",
 ]
 # Unnamed patterns that are not pages of the site: uploaded files in development, the
@@ -196,6 +197,14 @@ class Filler:
             rows = Disclosure.objects.order_by("pk")
             kinds = {(d.published_at is None, d.corrects_id is None, bool(d.board_photo)): d.pk for d in rows}
             return [*kinds.values(), 0]
+        if name in ("organisation:officer", "organisation:officer-activity-new"):
+            from organisation.models import Officer  # one with an account, one without, none
+
+            return [*{o.user_id is None: o.pk for o in Officer.objects.order_by("pk")}.values(), 0]
+        if name == "organisation:night-visit":  # one of each state, none
+            from organisation.models import NightVisit
+
+            return [*{v.state: v.pk for v in NightVisit.objects.order_by("pk")}.values(), 0]
         if name == "grids:grid":
             return [Grid.objects.order_by("pk").first().pk, 0]
         if param == "number":
