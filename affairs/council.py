@@ -66,6 +66,12 @@ def hearings_for_user(user, action: str = VIEW) -> QuerySet[Hearing]:
     return restrict(Hearing.objects.select_related("village", "case"), user, action)
 
 
+def hearings_of_case(case, user) -> QuerySet[Hearing]:
+    """The hearings held on ``case`` that ``user`` reads (the case's side of the link:
+    the case page lists them through cases.related)."""
+    return restrict(Hearing.objects.filter(case_id=case.pk), user, VIEW).order_by("-held_at", "-id")
+
+
 def counts_by_village(topics: QuerySet[Topic]) -> list[dict]:
     """Per village: its topics, and its adopted suggestions (山神村: 230 and 70)."""
     return list(

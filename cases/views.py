@@ -21,7 +21,7 @@ from governance.workdays import countdowns
 from grids.models import Village
 from grids.selectors import grid_at_point, village_at_point
 
-from . import photos, services
+from . import photos, related, services
 from .choices import Move
 from .forms import MoveForm, RateForm, ReportForm
 from .models import Case, CaseAttachment, rating_code, rating_code_matches
@@ -155,7 +155,11 @@ def case_detail(request, pk: int):
                 reverse("track", kwargs={"number": case.tracking_number})
             ),
         }
-    return render(request, "cases/detail.html", {**context, "move_forms": move_forms})
+    return render(
+        request,
+        "cases/detail.html",
+        {**context, "move_forms": move_forms, "related": related.related_for(case, request.user)},
+    )
 
 
 def _stale(request, case: Case):
