@@ -1,3 +1,6 @@
 """The organisation models in the admin, scoped like every admin of the project."""
 
-from . import map_admin  # noqa: E402,F401  (the responsibility map, informants, compound posts)
+from . import (
+    map_admin,  # noqa: E402,F401  (the responsibility map, informants, compound posts)
+    officer_admin,  # noqa: E402,F401  (officers sent in, read-only)
+)
