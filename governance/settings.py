@@ -287,6 +287,10 @@ SPECTACULAR_SETTINGS = {
         "OfficerGradeEnum": "organisation.choices.OfficerGrade",
         "NightVisitMatterOutcomeEnum": "organisation.choices.MatterOutcome",
         "NightVisitStateEnum": "organisation.choices.NightVisitState",
+        # A yearly review's grade and a commitment's state (secretaries' files) beside the others'.
+        "ReviewGradeEnum": "organisation.choices.ReviewGrade",
+        "CommitmentStateEnum": "organisation.choices.CommitmentState",
+        "AssessmentGradeEnum": "scoring.choices.Grade",
     },
     # Swagger UI comes from the installed sidecar package: the docs page loads no CDN asset.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -205,6 +205,8 @@ class Filler:
             from organisation.models import NightVisit
 
             return [*{v.state: v.pk for v in NightVisit.objects.order_by("pk")}.values(), 0]
+        if name in ORG_FILES_PAGES:  # secretaries' files, commitments, reviews
+            return _org_files(name, param)
         if name == "grids:grid":
             return [Grid.objects.order_by("pk").first().pk, 0]
         if param == "number":
@@ -304,3 +306,42 @@ def walk():
             if response.status_code >= 500:
                 failures.append(f"{username or 'anonymous'} GET {url} ({accept}): {response.status_code}")
     assert not failures, f"{len(failures)} pages answered 5xx:\n" + "\n".join(failures[:60])
+
+
+ORG_FILES_PAGES = {
+    "organisation:file",
+    "organisation:file-print",
+    "organisation:commitment-term",
+    "organisation:commitment",
+    "organisation:commitment-photo",
+    "organisation:review",
+    "organisation:public-commitments",
+    "organisation:public-commitment-photo",
+}
+
+
+def _org_files(name: str, param: str) -> list:
+    """A file, a commitment of each state (and its term), a step, a review published and
+    one not; and none."""
+    from organisation.models import Commitment, Progress, Review, SecretaryFile
+
+    first = Commitment.objects.order_by("pk").first()
+    if param == "code":
+        code = first.village.code if first else Village.objects.order_by("pk").first().code
+        return [code, "nosuch"] if name == "organisation:public-commitments" else [code]
+    if param == "village_id":
+        return [first.village_id if first else 0, 0]
+    if param == "term_start":
+        return [first.term_start if first else 2000]
+    if name.startswith("organisation:file"):
+        row = SecretaryFile.objects.order_by("pk").first()
+        return [row.pk if row else 0, 0]
+    if name == "organisation:commitment":
+        return [*{c.state: c.pk for c in Commitment.objects.order_by("pk")}.values(), 0]
+    if name == "organisation:review":
+        return [*{r.published_at is None: r.pk for r in Review.objects.order_by("pk")}.values(), 0]
+    step = (
+        Progress.objects.exclude(evidence="").order_by("pk").first()
+        or Progress.objects.order_by("pk").first()
+    )
+    return [step.pk if step else 0, 0]

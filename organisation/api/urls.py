@@ -17,3 +17,9 @@ router.register("organisation/officer-activities", officers.ActivityViewSet)
 router.register("organisation/night-visits", officers.NightVisitViewSet)
 router.register("organisation/night-visit-matters", officers.NightVisitMatterViewSet)
 router.register("organisation/officer-assessments", officers.AssessmentViewSet)
+
+from . import secretaries  # noqa: E402  (secretaries' files, commitments, reviews: 先锋书记, 承诺述职评议考核)
+
+router.register("organisation/secretary-files", secretaries.SecretaryFileViewSet)
+router.register("organisation/commitments", secretaries.CommitmentViewSet)
+router.register("organisation/reviews", secretaries.ReviewViewSet)
