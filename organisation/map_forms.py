@@ -18,7 +18,7 @@ from .responsibility import grids_kept_by, towns_kept_by, villages_kept_by
 
 class _UserChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        full = obj.get_full_name().replace(" ", "")
+        full = f"{obj.last_name}{obj.first_name}"
         return f"{full} ({obj.username})" if full else obj.username
 
 

@@ -160,11 +160,7 @@ def who_answers(household: Household) -> dict:
         .filter(_household_links_q(household), current_q())
         .order_by("level", "grid__level", "-since", "-id")
     )
-    history = list(
-        _live(Responsibility.objects.filter(household_id=household.pk))
-        .order_by("-since", "-id")
-        .select_related()
-    )
+    history = list(_live(Responsibility.objects.filter(household_id=household.pk)).order_by("-since", "-id"))
     return {
         "village": [r for r in links if r.level == Level.VILLAGE],
         "area": [r for r in links if r.level == Level.AREA],
@@ -364,7 +360,7 @@ def _person(errors: dict, *, village, name, phone, user, party_member) -> tuple[
     if user is not None:
         if not user.is_active:
             errors["user"] = _("This account is not active.")
-        name = name or user.get_full_name().replace(" ", "") or user.username
+        name = name or str(user)[:32]
         phone = phone or getattr(user, "phone", "") or ""
     if not name:
         errors["name"] = _("Name the person: choose an account or a party member, or give a name.")
@@ -738,7 +734,7 @@ def informant_create(
         if resident.town_id != group.town_id:
             errors["resident"] = _("The resident must be of the town.")
     if user is not None:
-        name = name or user.get_full_name().replace(" ", "") or user.username
+        name = name or str(user)[:32]
         phone = phone or user.phone
     if not name:
         errors["name"] = _("Give the informant's name.")
