@@ -7,3 +7,4 @@ from .officer_demo import build_officers  # noqa: E402,F401  (the step "organisa
 
 # isort: split
 from . import files_demo  # noqa: E402,F401  (organisation_files: secretaries' files, commitments, reviews)
+from .tasks_demo import build_tasks  # noqa: E402,F401  (the step "organisation_tasks": 周清单)

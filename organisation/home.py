@@ -15,3 +15,6 @@ from . import map_home  # noqa: E402,F401  (the responsibility map, informants, 
 
 # isort: split
 from . import files_home  # noqa: E402,F401  (secretaries' files, commitments, reviews)
+
+# isort: split
+from . import tasks_home  # noqa: E402,F401  (the weekly task list, 周清单)

@@ -64,3 +64,21 @@ urlpatterns += [
         name="public-commitment-photo",
     ),
 ]
+
+# The weekly task list (周清单)
+from . import tasks_views  # noqa: E402
+
+urlpatterns += [
+    path("tasks/", tasks_views.list_index, name="tasklists"),
+    path("tasks/new/", tasks_views.list_new, name="tasklist-new"),
+    path("tasks/week/", tasks_views.my_week, name="tasks-week"),
+    path("tasks/<int:pk>/", tasks_views.list_detail, name="tasklist"),
+    path("tasks/<int:pk>/issue/", tasks_views.list_issue, name="tasklist-issue"),
+    path("tasks/<int:pk>/copy/", tasks_views.list_copy, name="tasklist-copy"),
+    path("tasks/<int:pk>/add/", tasks_views.task_new, name="task-new"),
+    path("tasks/task/<int:pk>/edit/", tasks_views.task_edit, name="task-edit"),
+    path("tasks/task/<int:pk>/remove/", tasks_views.task_remove, name="task-remove"),
+    path("tasks/assignment/<int:pk>/", tasks_views.assignment_detail, name="assignment"),
+    path("tasks/assignment/<int:pk>/photo/", tasks_views.assignment_photo, name="assignment-photo"),
+    path("public/<str:code>/week/", tasks_views.public_week, name="public-town-week"),
+]

@@ -207,6 +207,21 @@ class Filler:
             return [*{v.state: v.pk for v in NightVisit.objects.order_by("pk")}.values(), 0]
         if name in ORG_FILES_PAGES:  # secretaries' files, commitments, reviews
             return _org_files(name, param)
+        if name.startswith("organisation:tasklist") or name == "organisation:task-new":
+            from organisation.models import TaskList  # a draft and an issued list, none
+
+            return [*{t.state: t.pk for t in TaskList.objects.order_by("pk")}.values(), 0]
+        if name in ("organisation:task-edit", "organisation:task-remove", "organisation:assignment-photo"):
+            from organisation.models import Assignment, Task
+
+            model = Task if name.startswith("organisation:task-") else Assignment
+            first = model.objects.order_by("pk").first()
+            return [first.pk if first else 0, 0]
+        if name == "organisation:assignment":  # one of each state and level (village, grid), none
+            from organisation.models import Assignment
+
+            rows = Assignment.objects.order_by("pk")
+            return [*{(a.state, a.grid_id is None): a.pk for a in rows}.values(), 0]
         if name == "grids:grid":
             return [Grid.objects.order_by("pk").first().pk, 0]
         if param == "number":

@@ -23,3 +23,9 @@ from . import secretaries  # noqa: E402  (secretaries' files, commitments, revie
 router.register("organisation/secretary-files", secretaries.SecretaryFileViewSet)
 router.register("organisation/commitments", secretaries.CommitmentViewSet)
 router.register("organisation/reviews", secretaries.ReviewViewSet)
+
+from . import tasks  # noqa: E402  (the weekly task list, 周清单)
+
+router.register("organisation/task-lists", tasks.TaskListViewSet)
+router.register("organisation/tasks", tasks.TaskViewSet)
+router.register("organisation/task-assignments", tasks.AssignmentViewSet)
