@@ -29,7 +29,8 @@ COMMENTS = {
 }
 
 
-@demo.step("scoring_assessments", after=("scoring_points",))
+# after organisation_files: the figures take the villages' commitments and published reviews
+@demo.step("scoring_assessments", after=("scoring_points", "organisation_files"))
 def build_assessments(run: demo.DemoRun) -> None:
     town = Town.objects.get(code=town_code(0))
     office = User.objects.get(username="demo_office")
