@@ -350,7 +350,7 @@ def posting_end(*, posting: Posting, until: datetime.date, actor) -> Posting:
     """End a posting on ``until`` (the town office); the officer's account no longer
     reads the village (its membership is soft-deleted)."""
     _office_of(posting.town_id, actor)
-    posting = Posting.objects.select_for_update().select_related("officer__user").get(pk=posting.pk)
+    posting = Posting.objects.select_for_update().get(pk=posting.pk)
     errors: dict[str, str] = {}
     if posting.until is not None:
         errors[NON_FIELD_ERRORS] = _("This posting has already ended.")
