@@ -63,6 +63,19 @@ class FileForm(forms.Form):
         self.fields["cycle_start"].initial = timezone.localdate().year
 
 
+class FileDetailsForm(forms.Form):
+    selected = forms.BooleanField(label=_("selected pioneer secretary (先锋书记)"), required=False)
+    mentor = forms.CharField(label=_("mentor (town leader)"), max_length=32, required=False)
+    user = forms.ModelChoiceField(label=_("account"), queryset=None, required=False)
+
+    def __init__(self, *args, accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = accounts
+        self.fields["user"].label_from_instance = lambda u: (
+            f"{u.get_full_name() or u.username} ({u.username})"
+        )
+
+
 class EntryForm(_Dated):
     kind = forms.ChoiceField(label=_("kind"), choices=EntryKind.choices)
     date = _date_field()

@@ -28,6 +28,7 @@ from .files_forms import (
     AssessForm,
     CommitmentForm,
     EntryForm,
+    FileDetailsForm,
     FileForm,
     MarkForm,
     ProgressForm,
@@ -126,8 +127,29 @@ def file_detail(request, pk: int):
     context = _file_context(request, pk)
     file = context["file"]
     writable = service.files_for_user(request.user, CHANGE).filter(pk=file.pk).exists()
-    form = EntryForm(request.POST or None) if writable else None
-    if request.method == "POST":
+    posted = request.POST.get("form") if request.method == "POST" else None
+    form = EntryForm(request.POST if posted != "details" else None) if writable else None
+    details = (
+        FileDetailsForm(
+            request.POST if posted == "details" else None,
+            accounts=service.accounts_for(file.village, file.secretary),
+            initial={"selected": file.selected, "mentor": file.mentor, "user": file.user_id},
+        )
+        if writable
+        else None
+    )
+    if request.method == "POST" and posted == "details":
+        if details is None:
+            raise PermissionDenied
+        if details.is_valid():
+            try:
+                service.file_update(file=file, actor=request.user, **details.cleaned_data)
+            except ValidationError as exc:
+                _add_errors(details, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("organisation:file", pk=file.pk)
+    elif request.method == "POST":
         if form is None:
             raise PermissionDenied
         if form.is_valid():
@@ -138,7 +160,7 @@ def file_detail(request, pk: int):
             else:
                 messages.success(request, _("The entry is added to the file."))
                 return redirect("organisation:file", pk=file.pk)
-    return render(request, "organisation/files/file.html", {**context, "form": form})
+    return render(request, "organisation/files/file.html", {**context, "form": form, "details": details})
 
 
 @login_required

@@ -360,6 +360,40 @@ def file_create(
     return file
 
 
+_UNSET = object()
+
+
+@transaction.atomic
+def file_update(*, file: SecretaryFile, actor, selected=None, mentor=None, user=_UNSET) -> SecretaryFile:
+    """Change a file's pioneer flag, mentor or account (the town office); its secretary,
+    village and cycle stay as opened."""
+    locked = SecretaryFile.objects.select_for_update().filter(pk=file.pk, deleted_at__isnull=True).first()
+    if locked is None or not files_for_user(actor, CHANGE).filter(pk=file.pk).exists():
+        raise PermissionDenied(_("Only the town office keeps the secretaries' files."))
+    errors: dict = {}
+    before = audit.snapshot(locked)
+    if mentor is not None:
+        locked.mentor = _text(errors, "mentor", mentor, "", limit=32, required=False)
+    if selected is not None:
+        locked.selected = bool(selected)
+    if user is not _UNSET:
+        if (
+            user is not None
+            and not accounts_for(locked.village, locked.secretary).filter(pk=user.pk).exists()
+        ):
+            errors["user"] = _("Choose an account of the village's cadres or of the secretary.")
+        locked.user = user
+    if errors:
+        raise ValidationError(errors)
+    locked.full_clean()
+    locked.save(update_fields=["mentor", "selected", "user", "updated_at"])
+    audit.record(
+        action=AuditAction.UPDATE, instance=locked, actor=actor, before=before, after=audit.snapshot(locked)
+    )
+    ensure_in_scope(instance=locked, actor=actor)
+    return locked
+
+
 @transaction.atomic
 def entry_append(
     *,

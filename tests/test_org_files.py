@@ -656,3 +656,20 @@ def test_the_assessment_takes_commitments_kept_and_review_satisfaction(world, co
     assert f"/organisation/reviews/{review.pk}/" in ev
     assert assessment.headline(a.figures)["commitments"] == "1/2"
     assert Membership.objects.filter(user=cadre).exists()
+
+
+def test_the_office_changes_the_pioneer_flag_and_the_mentor_on_the_page(world, file):
+    client = browser(world.users["office"])
+    ok = client.post(f"/organisation/files/{file.pk}/", {"form": "details", "mentor": "李镇长", "user": ""})
+    assert ok.status_code == 302
+    file.refresh_from_db()
+    assert file.mentor == "李镇长" and file.selected is False and file.user is None
+    assert FileEntry.objects.count() == 0
+    assert (
+        browser(world.users["supervisor"])
+        .post(f"/organisation/files/{file.pk}/", {"form": "details", "mentor": "x"})
+        .status_code
+        == 403
+    )
+    trail = AuditEntry.objects.filter(object_id=str(file.pk), action=AuditAction.UPDATE).get()
+    assert trail.changes["mentor"] == ["张镇长", "李镇长"]

@@ -344,3 +344,31 @@ def test_bad_filters_are_field_errors(world, d):
     ):
         assert office.get(url).status_code == 400, url
     assert service.FIRST_YEAR == 2000
+
+
+def test_the_office_changes_a_files_flag_mentor_and_account(world, d):
+    file = d["secretary-files"]["A1"]
+    office = api(world.users["office"])
+    ok = office.patch(
+        f"{API}secretary-files/{file.pk}/", {"selected": True, "mentor": "新导师"}, format="json"
+    )
+    assert ok.status_code == 200, ok.content
+    assert ok.json()["selected"] is True and ok.json()["mentor"] == "新导师"
+    file.refresh_from_db()
+    assert file.user == world.users["party_member"] and file.cycle_start == 2024
+    bad = office.patch(f"{API}secretary-files/{file.pk}/", {"user": world.users["office"].pk}, format="json")
+    assert bad.status_code == 400
+    assert (
+        api(world.users["supervisor"])
+        .patch(f"{API}secretary-files/{file.pk}/", {"mentor": "x"}, format="json")
+        .status_code
+        == 404
+    )
+    assert (
+        api(world.users["party_member"])
+        .patch(f"{API}secretary-files/{file.pk}/", {"mentor": "x"}, format="json")
+        .status_code
+        == 404
+    )
+    file.refresh_from_db()
+    assert file.mentor == "新导师"

@@ -113,9 +113,13 @@ class FileFilter(django_filters.FilterSet):
         fields = ["village", "cycle_start", "selected"]
 
 
-class SecretaryFileViewSet(*_BASE):
-    """Village secretaries' files: the town office opens them and appends entries (never
-    changed); supervisors read the town's; a secretary reads their own."""
+class SecretaryFileViewSet(mixins.UpdateModelMixin, *_BASE):
+    """Village secretaries' files: the town office opens them, changes their pioneer flag,
+    mentor and account (``PATCH``; the village, secretary and cycle stay as opened) and
+    appends entries (never changed); supervisors read the town's; a secretary reads their
+    own."""
+
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     queryset = SecretaryFile.objects.all()
     serializer_class = SecretaryFileSerializer
@@ -132,6 +136,15 @@ class SecretaryFileViewSet(*_BASE):
 
     def make(self, data):
         return service.file_create(actor=self.request.user, **data)
+
+    def update(self, request, *args, **kwargs):
+        file = get_object_or_404(service.files_for_user(request.user, CHANGE), pk=kwargs["pk"])
+        serializer = self.get_serializer(file, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        changes = {name: data[name] for name in ("selected", "mentor", "user") if name in data}
+        service.file_update(file=file, actor=request.user, **changes)
+        return Response(self._fresh(file.pk))
 
     @extend_schema(request=FileEntrySerializer, responses={201: FileEntrySerializer})
     @action(detail=True, methods=["post"])
