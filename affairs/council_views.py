@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from governance.api.throttles import public_door
+from governance.params import id_param
 from governance.scoping import CHANGE, VIEW, can
 from grids.models import Village
 
@@ -25,7 +26,6 @@ from . import council as service
 from .choices import FIXED_SEATS, Seat, TopicKind, TopicState
 from .matter_views import _add_errors
 from .models import Hearing, Member, Topic
-from .params import id_param
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 TEXT = {"rows": 3}

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from governance.api.throttles import public_door
+from governance.params import id_param
 from governance.scoping import VIEW, can
 from grids.models import Village
 
@@ -24,7 +25,6 @@ from . import disclosures as ds
 from .choices import DisclosureKind
 from .disclosure_forms import ITEM_ROWS, BoardForm, CorrectForm, DisclosureForm, SettingsForm, items_from_post
 from .models import Disclosure
-from .params import id_param
 
 
 def _add_errors(form, exc: ValidationError) -> None:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from governance.api.throttles import public_door
 from governance.filters import prepare
+from governance.params import id_param
 from governance.scoping import CHANGE, VIEW, can
 from grids.models import Village
 
@@ -22,7 +23,6 @@ from . import matters as service
 from .choices import Step
 from .matter_forms import MatterForm, StepForm
 from .models import Matter
-from .params import id_param
 
 
 def _add_errors(form, exc: ValidationError) -> None:
