@@ -222,6 +222,10 @@ class Filler:
 
             rows = Assignment.objects.order_by("pk")
             return [*{(a.state, a.grid_id is None): a.pk for a in rows}.values(), 0]
+        if name in ORG_MAP_PAGES:  # the responsibility map's rows (the first, and none)
+            return _org_map(name)
+        if name in ORG_FILES_PAGES:  # secretaries' files, commitments, reviews
+            return _org_files(name, param)
         if name == "grids:grid":
             return [Grid.objects.order_by("pk").first().pk, 0]
         if param == "number":
@@ -260,6 +264,34 @@ SCORING_POINTS = {
     "scoring:theme-day": _scoring_model("ThemeDay"),
     "scoring:rectification": _scoring_model("Rectification"),
 }
+
+
+ORG_MAP_PAGES = {
+    "organisation:map-household",
+    "organisation:map-link-close",
+    "organisation:informant-group",
+    "organisation:informant-close",
+    "organisation:post-close",
+    "organisation:public-card",
+}
+
+
+def _org_map(name: str) -> list:
+    from grids.models import Household
+    from organisation.models import Informant, InformantGroup, Responsibility, ServicePost
+
+    if name == "organisation:public-card":  # a compound with its card, one without, none
+        post = ServicePost.objects.order_by("pk").first()
+        return [*([post.grid.code] if post else []), Grid.objects.order_by("pk").first().code, "nosuch"]
+    model = {
+        "organisation:map-household": Household,
+        "organisation:map-link-close": Responsibility,
+        "organisation:informant-group": InformantGroup,
+        "organisation:informant-close": Informant,
+        "organisation:post-close": ServicePost,
+    }[name]
+    first = model.objects.order_by("pk").first()
+    return [first.pk if first else 0, 0]
 
 
 def _admin_models():
