@@ -224,8 +224,6 @@ class Filler:
             return [*{(a.state, a.grid_id is None): a.pk for a in rows}.values(), 0]
         if name in ORG_MAP_PAGES:  # the responsibility map's rows (the first, and none)
             return _org_map(name)
-        if name in ORG_FILES_PAGES:  # secretaries' files, commitments, reviews
-            return _org_files(name, param)
         if name == "grids:grid":
             return [Grid.objects.order_by("pk").first().pk, 0]
         if param == "number":
