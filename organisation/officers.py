@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 from governance import audit
 from governance.choices import AuditAction, Role
 from governance.models import Membership
-from governance.scoping import CHANGE, VIEW, resolve_scope, restrict
+from governance.scoping import VIEW, resolve_scope, restrict
 from governance.services import ensure_in_scope, governed_create, governed_delete, governed_update
 from grids.models import Town, Village
 
@@ -715,7 +715,3 @@ def assessment_record(*, officer: Officer, year, grade: str, actor, comment: str
     audit.record(action=AuditAction.CREATE, instance=row, actor=actor, after=audit.snapshot(row))
     ensure_in_scope(instance=row, actor=actor)
     return row
-
-
-def officer_may_change(user, officer: Officer) -> bool:
-    return restrict(Officer.objects.filter(pk=officer.pk), user, CHANGE).exists() and is_office(user)
