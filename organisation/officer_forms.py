@@ -52,7 +52,7 @@ class GroupForm(forms.Form):
 
 class PostingForm(forms.Form):
     village = forms.ModelChoiceField(label=_("village"), queryset=None)
-    since = forms.DateField(label=_("since"), widget=forms.DateInput(attrs=_DATE))
+    since = forms.DateField(label=_("since"), widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d"))
 
     def __init__(self, *args, villages, **kwargs):
         super().__init__(*args, **kwargs)
@@ -61,13 +61,13 @@ class PostingForm(forms.Form):
 
 
 class PostingEndForm(forms.Form):
-    until = forms.DateField(label=_("until"), widget=forms.DateInput(attrs=_DATE))
+    until = forms.DateField(label=_("until"), widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d"))
 
 
 class ActivityForm(forms.Form):
     village = forms.ModelChoiceField(label=_("village"), queryset=None)
     kind = forms.ChoiceField(label=_("kind"), choices=ActivityKind.choices)
-    date = forms.DateField(label=_("date"), widget=forms.DateInput(attrs=_DATE))
+    date = forms.DateField(label=_("date"), widget=forms.DateInput(attrs=_DATE, format="%Y-%m-%d"))
     title = forms.CharField(label=_("title"), max_length=200)
     detail = forms.CharField(
         label=_("what was done"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3})
