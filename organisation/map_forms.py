@@ -28,20 +28,21 @@ class _MemberChoice(forms.ModelChoiceField):
 
 
 def _accounts(actor):
-    """Accounts with a membership in the office's towns (its cadres, grid workers, party
-    members), for naming the person of a link."""
+    """Accounts with a live membership in the office's towns (its cadres, grid workers,
+    party members), for naming the person of a link. One subquery on the memberships, so
+    the live-ness and the town are those of the same membership."""
+    from governance.models import Membership
+
     towns = towns_kept_by(actor)
     villages = villages_kept_by(actor)
-    return (
-        User.objects.filter(is_active=True, memberships__deleted_at__isnull=True)
-        .filter(
-            Q(memberships__town__in=towns)
-            | Q(memberships__village__in=villages)
-            | Q(memberships__grid__village__in=villages)
-            | Q(memberships__party_member__village__in=villages)
-        )
-        .distinct()
-        .order_by("last_name", "first_name", "username")
+    live = Membership.objects.filter(deleted_at__isnull=True).filter(
+        Q(town__in=towns)
+        | Q(village__in=villages)
+        | Q(grid__village__in=villages)
+        | Q(party_member__village__in=villages)
+    )
+    return User.objects.filter(is_active=True, pk__in=live.values("user_id")).order_by(
+        "last_name", "first_name", "username"
     )
 
 

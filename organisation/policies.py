@@ -13,8 +13,8 @@
   village they are posted to); an officer's account reads the villages posted to as a
   supervisor does (``Role.OFFICER``, governance.scoping);
 * secretaries' files: the town office; supervisors of the town read; a secretary reads
-  their own file; commitments and yearly reviews: the town office; supervisors and
-  REST clients read; a village's cadres read their village's and record its
+  their own file; commitments and yearly reviews: the town office; supervisors read (REST
+  clients do not: DESIGN "—"); a village's cadres read their village's and record its
   commitments' progress and its yearly report; the public reads commitments and
   published review results on the public page.
 """
@@ -299,12 +299,17 @@ register(FileEntry, custom=_entry_rule)
 
 
 def _village_rule(prefix: str = ""):
+    """Commitments and reviews: the town office and the town's supervisors; a village's
+    cadres their own village's (they record its progress and write its report). REST
+    clients none (DESIGN: "—"); the public reads commitments and published results on the
+    public page only."""
+
     def rule(scope: Scope, action: str) -> Q | None:
         return scope_q_paths(
             scope,
             action,
             paths=[("village", f"{prefix}village_id"), ("town", f"{prefix}town_id")],
-            view=READERS,
+            view={OFFICE, SUPERVISOR, CADRE},
             change={OFFICE, CADRE},
         )
 

@@ -657,8 +657,10 @@ def informant_groups_with_figures(user, *, start: datetime.date, end: datetime.d
             end + datetime.timedelta(days=1), datetime.time.min, tzinfo=timezone.get_current_timezone()
         )
         rows = list(
-            Case.objects.filter(
-                reported_by_id__in=users, created_at__gte=lo, created_at__lt=hi, deleted_at__isnull=True
+            # the cases the reader may read, whoever reported them (restrict: no figure
+            # from another village's or town's cases)
+            restrict(Case.objects.all(), user).filter(
+                reported_by_id__in=users, created_at__gte=lo, created_at__lt=hi
             )
             .values("reported_by_id", "kind__name")
             .annotate(n=Count("id"))
