@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # ---------------------------------------------------------------------------------------
 # The weekly task list (周清单)
@@ -22,9 +23,10 @@ class ListState(models.TextChoices):
 
 
 class TaskState(models.TextChoices):
-    OPEN = "open", _("Open")
-    DONE = "done", _("Done")
-    NOT_DONE = "not_done", _("Not done")
+    # "Open" and "Done" mean other things for a case (打开, 办结): the task's own words.
+    OPEN = "open", pgettext_lazy("task", "Open")
+    DONE = "done", pgettext_lazy("task", "Done")
+    NOT_DONE = "not_done", pgettext_lazy("task", "Not done")
 
 
 # ---------------------------------------------------------------------------------------

@@ -125,6 +125,9 @@ def test_bad_answers_are_field_errors(world, lst):
     assert cadre.post(url, {"done": "perhaps"}, format="json").status_code == 400
     assert cadre.post(url, {"note": "x"}, format="json").status_code == 400
     assert cadre.post(url, {"done": True, "note": "x" * 3000}, format="json").status_code == 400
+    # a form without ``done`` is not read as "not done"
+    missing = cadre.post(url, {"note": "已清理"}, format="multipart")
+    assert missing.status_code == 400 and "done" in missing.json()
     assert Assignment.objects.get(pk=own.pk).state == TaskState.OPEN
 
 

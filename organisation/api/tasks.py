@@ -135,6 +135,12 @@ class AnswerSerializer(serializers.Serializer):
     photo = serializers.FileField(required=False, allow_null=True, default=None)
     seen = serializers.CharField(max_length=64, required=False, allow_null=True, default=None)
 
+    def validate(self, attrs):
+        # A form (multipart) without ``done`` reads as false in DRF: the answer must say it.
+        if "done" not in self.initial_data:
+            raise serializers.ValidationError({"done": [_("Say whether the task is done.")]})
+        return attrs
+
 
 class TaskListViewSet(ScopedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     """The towns' weekly task lists: the town office reads its drafts too, everyone else
