@@ -144,8 +144,12 @@ def _reaches(rows: list[dict]) -> list[Reach]:
                 "household": {row["party_member__resident__household_id"]},
             }
         elif row["role"] == Role.OFFICER and row.get("village_id"):
-            # Sees the village posted to as a supervisor does; not the rest of the town.
-            reaches.append(Reach(role=Role.SUPERVISOR, ids={"village": {row["village_id"]}}))
+            # Sees the village posted to as a supervisor does; not the rest of the town. The
+            # officer's own reach names the role for the navigation and the officers' pages;
+            # no other app's policy admits it.
+            village = {row["village_id"]}
+            reaches.append(Reach(role=Role.SUPERVISOR, ids={"village": village}))
+            reaches.append(Reach(role=Role.OFFICER, ids={"village": set(village)}))
             continue
         elif row.get("department_id"):
             ids = {"department": {row["department_id"]}, "town": {row["department__town_id"]}}

@@ -1,19 +1,28 @@
 """Officers sent in from outside on the web front: the list in the ``ORGANISATION`` menu
-for the town office and supervisors (an officer's account reads as a supervisor), and the
-officer's own page as a tile."""
+for the town office and supervisors, and for an officer's account (which reads its
+villages as a supervisor does, and holds the officer role too) their own page, in the menu
+and as a tile."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from governance.choices import Role
 from governance.frontend import Tile, nav, tiles
 from governance.scoping import OFFICE, SUPERVISOR
 
 from .home import ORGANISATION
 
 nav(_("Officers sent in"), "organisation:officers", roles=(OFFICE, SUPERVISOR), order=72, group=ORGANISATION)
+nav(
+    _("My work as an officer"),
+    "organisation:officer-mine",
+    roles=(Role.OFFICER,),
+    order=71,
+    group=ORGANISATION,
+)
 
 
-@tiles(roles=(SUPERVISOR,), order=72)
+@tiles(roles=(Role.OFFICER,), order=72)
 def my_work_tiles(request, scope, role):
     from .officers import officer_of
 

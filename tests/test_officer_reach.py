@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_an_officer_reaches_the_posted_village_only_as_a_supervisor(world):
     officer = f.member(Role.OFFICER, village=world.village_a1)
     scope = resolve_scope(officer)
-    assert scope.roles == {SUPERVISOR}
+    assert scope.roles == {SUPERVISOR, Role.OFFICER}
     assert scope.ids("village") == {world.village_a1.pk}
     assert scope.ids("town") == set()  # the rest of the town is not theirs
 
