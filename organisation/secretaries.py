@@ -320,6 +320,8 @@ def file_create(
     """A secretary's file for a five-year cycle from ``cycle_start``: the town office's."""
     if village is None or not office_villages(actor).filter(pk=village.pk).exists():
         raise PermissionDenied(_("Only the town office keeps the secretaries' files."))
+    # The lock: two of these for one village at once — the second waits, then is told.
+    Village.objects.select_for_update().filter(pk=village.pk).first()
     errors: dict = {}
     if secretary is None or secretary.village_id != village.pk or secretary.deleted_at is not None:
         errors["secretary"] = _("Choose a party member of the village.")
@@ -457,6 +459,8 @@ def commitment_create(
     village's cadres record it."""
     if village is None or not writable_villages(actor).filter(pk=village.pk).exists():
         raise PermissionDenied(_("Only the village's cadres and its town office record its commitments."))
+    # The lock: two of these for one village at once — the second waits, then is told.
+    Village.objects.select_for_update().filter(pk=village.pk).first()
     errors: dict = {}
     last = today().year + 1
     message = _("Give a year from %(first)d to %(last)d.") % {"first": FIRST_YEAR, "last": last}
@@ -618,6 +622,8 @@ def review_create(*, village: Village, year: int, report: str, reported_on, acto
     office). One per village and year."""
     if village is None or not writable_villages(actor).filter(pk=village.pk).exists():
         raise PermissionDenied(_("Only the village's cadres and its town office write its report."))
+    # The lock: two of these for one village at once — the second waits, then is told.
+    Village.objects.select_for_update().filter(pk=village.pk).first()
     errors: dict = {}
     year = _whole(
         errors,
