@@ -18,3 +18,6 @@ from . import files_home  # noqa: E402,F401  (secretaries' files, commitments, r
 
 # isort: split
 from . import tasks_home  # noqa: E402,F401  (the weekly task list, 周清单)
+
+# isort: split
+from . import case_links  # noqa: E402,F401  (a case made from a night visit links back to it)
