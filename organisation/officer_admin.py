@@ -5,6 +5,7 @@ written through the services (the pages, the API), whose rules the admin would b
 from django.contrib import admin
 
 from governance.admin_base import ReadOnlyAdmin
+from governance.scoping import VIEW, can, restrict
 
 from .models import Activity, NightVisit, NightVisitMatter, Officer, OfficerAssessment, OfficerGroup, Posting
 
@@ -18,6 +19,14 @@ class _ReadOnlyInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_view_permission(self, request, obj=None):
+        """As the scoped admin's pages: staff who read the model, rows by scope."""
+        return request.user.is_active and request.user.is_staff and can(request.user, VIEW, self.model)
+
+    def get_queryset(self, request):
+        """Only the rows the user reads (an officer's postings in other villages are not)."""
+        return restrict(super().get_queryset(request), request.user, VIEW)
 
 
 class PostingInline(_ReadOnlyInline):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import ActivityKind, MatterOutcome, OfficerGrade, OfficerKind, Profession
+from .officers import schedule_month_error
 
 _DATE = {"type": "date"}
 _NUMBER = {"inputmode": "numeric"}
@@ -84,7 +85,18 @@ class ActivityForm(forms.Form):
 
 
 class ScheduleForm(forms.Form):
+    """A month's evenings: this month up to three months ahead, at one of the villages
+    the officer is posted to now (preselected when there is only one)."""
+
     month = forms.CharField(label=_("month"), widget=forms.DateInput(attrs={"type": "month"}))
+    village = forms.ModelChoiceField(label=_("village"), queryset=None, required=False)
+
+    def __init__(self, *args, villages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["village"].queryset = villages
+        only = list(villages[:2])
+        if len(only) == 1:
+            self.fields["village"].initial = only[0].pk
 
     def clean_month(self):
         value = self.cleaned_data["month"]
@@ -94,6 +106,9 @@ class ScheduleForm(forms.Form):
                 raise ValueError
         except ValueError:
             raise forms.ValidationError(_("Choose a month.")) from None
+        problem = schedule_month_error(year, month)
+        if problem:
+            raise forms.ValidationError(problem)
         return year, month
 
 

@@ -169,7 +169,7 @@ def _detail_context(request, officer: Officer, forms: dict) -> dict:
         "foci": foci,
         "writes": writes,
         "office": office,
-        "posted": list(service.posted_villages(officer)),
+        "posted": list(service.posted_villages(officer, user=request.user)),
         **forms,
     }
 
@@ -178,7 +178,10 @@ def _officer_forms(request, officer: Officer, office: bool, writes: bool) -> dic
     villages = Village.objects.filter(town_id=officer.town_id, deleted_at__isnull=True).order_by("code")
     forms = {}
     if writes:
-        forms["schedule_form"] = ScheduleForm(initial={"month": timezone.localdate().strftime("%Y-%m")})
+        forms["schedule_form"] = ScheduleForm(
+            initial={"month": timezone.localdate().strftime("%Y-%m")},
+            villages=service.posted_villages(officer, user=request.user),
+        )
     if office:
         forms["posting_form"] = PostingForm(villages=villages)
         forms["end_form"] = PostingEndForm(initial={"until": timezone.localdate()})
@@ -194,10 +197,18 @@ def _handle_post(request, officer: Officer, forms: dict, office: bool, writes: b
     action = request.POST.get("action", "")
     try:
         if action == "schedule" and writes:
-            form = forms["schedule_form"] = ScheduleForm(request.POST)
+            form = forms["schedule_form"] = ScheduleForm(
+                request.POST, villages=forms["schedule_form"].fields["village"].queryset
+            )
             if form.is_valid():
                 year, month = form.cleaned_data["month"]
-                made = service.month_schedule(officer=officer, year=year, month=month, actor=request.user)
+                made = service.month_schedule(
+                    officer=officer,
+                    year=year,
+                    month=month,
+                    village=form.cleaned_data["village"],
+                    actor=request.user,
+                )
                 messages.success(request, _("%(n)d evenings scheduled.") % {"n": len(made)})
                 return True
         elif action == "post" and office:
@@ -290,7 +301,7 @@ def activity_new(request, pk: int):
     officer = get_object_or_404(restrict(Officer.objects.all(), request.user), pk=pk)
     if not service.may_record_for(officer, request.user):
         raise PermissionDenied
-    form = ActivityForm(request.POST or None, villages=service.posted_villages(officer))
+    form = ActivityForm(request.POST or None, villages=service.posted_villages(officer, user=request.user))
     if request.method == "POST" and form.is_valid():
         try:
             service.activity_record(officer=officer, actor=request.user, **form.cleaned_data)

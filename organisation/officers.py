@@ -117,7 +117,9 @@ def officers_for_user(user, action: str = VIEW, *, year: int | None = None) -> Q
         .prefetch_related(
             Prefetch(
                 "postings",
-                queryset=Posting.objects.filter(deleted_at__isnull=True, until__isnull=True)
+                queryset=restrict(
+                    Posting.objects.filter(deleted_at__isnull=True, until__isnull=True), user, VIEW
+                )
                 .select_related("village")
                 .order_by("village__code"),
                 to_attr="open_postings",
@@ -158,11 +160,15 @@ def foci_for_user(user, action: str = VIEW) -> QuerySet[GroupFocus]:
     return restrict(GroupFocus.objects.select_related("group", "set_by"), user, action)
 
 
-def posted_villages(officer: Officer, on: datetime.date | None = None) -> QuerySet[Village]:
-    """The villages ``officer`` is posted to on ``on`` (today)."""
+def posted_villages(officer: Officer, on: datetime.date | None = None, *, user=None) -> QuerySet[Village]:
+    """The villages ``officer`` is posted to on ``on`` (today); with ``user``, only those
+    of them ``user`` reads."""
     on = on or timezone.localdate()
     ids = Posting.objects.filter(_open(on), officer=officer).values("village_id")
-    return Village.objects.filter(pk__in=ids, deleted_at__isnull=True).order_by("code")
+    villages = Village.objects.filter(pk__in=ids, deleted_at__isnull=True)
+    if user is not None:
+        villages = restrict(villages, user, VIEW)
+    return villages.order_by("code")
 
 
 def may_record_for(officer: Officer, actor) -> bool:
@@ -330,6 +336,8 @@ def posting_create(*, officer: Officer, village: Village, since: datetime.date, 
         errors["village"] = _("Choose a village of the officer's town.")
     if not isinstance(since, datetime.date):
         errors["since"] = _("Give the date the posting begins.")
+    elif since > timezone.localdate():
+        errors["since"] = _("A posting is recorded once it has begun: the date is still to come.")
     if (
         "village" not in errors
         and Posting.objects.filter(
@@ -388,6 +396,13 @@ def _posted_errors(errors: dict, officer: Officer, village, day) -> None:
         errors["date"] = _("The officer was posted to this village only from %(since)s.") % {
             "since": posting.since.isoformat()
         }
+
+
+def _posted_unless_office(errors: dict, visit: NightVisit, actor) -> None:
+    """The posting rule for the officer's own account on an evening's record; the town
+    office may still act on it (after the posting ended, say)."""
+    if visit.officer.town_id not in office_towns(actor):
+        _posted_errors(errors, visit.officer, visit.village, visit.date)
 
 
 def _count(errors: dict, name: str, value) -> int:
@@ -463,6 +478,26 @@ def station_of(village: Village) -> str:
     return _("%(village)s party pioneer station") % {"village": village.name}
 
 
+SCHEDULE_MONTHS_AHEAD = 3
+
+
+def _month_index(day: datetime.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def schedule_month_error(year, month, *, earliest: bool = True) -> str | None:
+    """Why ``year``-``month`` cannot be scheduled (None: it can): this month up to
+    three months ahead (``earliest=False``: no lower bound, for the demo's back-filling)."""
+    try:
+        first = datetime.date(int(year), int(month), 1)
+    except (TypeError, ValueError, OverflowError):
+        return _("Choose a month.")
+    ahead = _month_index(first) - _month_index(timezone.localdate())
+    if ahead > SCHEDULE_MONTHS_AHEAD or (earliest and ahead < 0):
+        return _("Choose this month or one of the next three.")
+    return None
+
+
 @transaction.atomic
 def month_schedule(
     *, officer: Officer, year: int, month: int, actor, village: Village | None = None, station: str = ""
@@ -471,11 +506,14 @@ def month_schedule(
     skipping those already scheduled; returns the ones made."""
     if not may_record_for(officer, actor):
         raise PermissionDenied(_("Only the officer and the town office record the officer's work."))
+    # One scheduling of the officer at a time: two identical submits at once make the
+    # month's evenings once (the second waits, then finds them taken).
+    Officer.objects.select_for_update().filter(pk=officer.pk).first()
     errors: dict[str, str] = {}
-    try:
-        first = datetime.date(int(year), int(month), 1)
-    except (TypeError, ValueError):
-        raise ValidationError({"month": _("Choose a month.")}) from None
+    problem = schedule_month_error(year, month, earliest=False)
+    if problem:
+        raise ValidationError({"month": problem})
+    first = datetime.date(int(year), int(month), 1)
     if village is None:
         villages = list(posted_villages(officer))
         if len(villages) != 1:
@@ -549,13 +587,13 @@ def night_visit_hold(*, visit: NightVisit, people_received, summary: str, actor)
 def night_visit_cancel(*, visit: NightVisit, actor, reason: str = "") -> NightVisit:
     """The evening did not take place (the reason in the summary)."""
     visit = _visit_writable(visit, actor)
+    errors: dict[str, str] = {}
     if visit.state != NightVisitState.SCHEDULED:
-        raise ValidationError(
-            {
-                NON_FIELD_ERRORS: _("This evening is already recorded (%(state)s).")
-                % {"state": visit.get_state_display()}
-            }
-        )
+        errors[NON_FIELD_ERRORS] = _("This evening is already recorded (%(state)s).") % {
+            "state": visit.get_state_display()
+        }
+    _posted_unless_office(errors, visit, actor)
+    _raise(errors)
     before = audit.snapshot(visit)
     visit.state = NightVisitState.CANCELLED
     visit.summary = (reason or "").strip()
@@ -618,6 +656,7 @@ def matter_record(
         _kind_errors(errors, visit, kind)
     if len(person) > 32:
         errors["person"] = _("At most 32 characters.")
+    _posted_unless_office(errors, visit, actor)
     _raise(errors)
     row = NightVisitMatter(night_visit=visit, person=person, matter=text, outcome=outcome, answer=answer)
     row.full_clean(exclude=["night_visit"])
@@ -643,6 +682,7 @@ def matter_make_case(*, matter: NightVisitMatter, kind, actor) -> NightVisitMatt
         errors[NON_FIELD_ERRORS] = _("This matter is already a case.")
     else:
         _kind_errors(errors, visit, kind)
+    _posted_unless_office(errors, visit, actor)
     _raise(errors)
     before = audit.snapshot(matter)
     matter.case = _report_case(visit, matter, kind)
@@ -667,6 +707,7 @@ def focus_set(*, group: OfficerGroup, year, quarter, focus: str, actor) -> Group
     """The focus the group's leader sets for a quarter, recorded by the town office; once
     per quarter."""
     _office_of(group.town_id, actor)
+    OfficerGroup.objects.select_for_update().filter(pk=group.pk).first()
     errors: dict[str, str] = {}
     year = _count(errors, "year", year)
     if "year" not in errors and not 2000 <= year <= timezone.localdate().year + 1:

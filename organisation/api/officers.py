@@ -17,6 +17,8 @@ from cases.models import CaseKind
 from governance.api.serializers import ChoiceDisplayField, ScopedModelSerializer
 from governance.api.viewsets import ScopedQuerysetMixin
 from governance.filters import IntegerFilter
+from governance.scoping import restrict
+from grids.models import Village
 
 from .. import officers as service
 from ..choices import OfficerGrade
@@ -233,13 +235,32 @@ class NightVisitSerializer(serializers.ModelSerializer):
 
 
 class NightVisitScheduleSerializer(serializers.Serializer):
+    """A month (this one up to three ahead) of an officer's evenings at ``village``, one
+    the officer is posted to now (it may be left out when there is only one)."""
+
     officer = serializers.PrimaryKeyRelatedField(queryset=Officer.objects.all())
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     month = serializers.IntegerField(min_value=1, max_value=12)
+    village = serializers.PrimaryKeyRelatedField(
+        queryset=Village.objects.none(), required=False, allow_null=True, default=None
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["officer"].queryset = service.recordable_officers(user)
+        officers = service.recordable_officers(user)
+        self.fields["officer"].queryset = officers
+        posted = Posting.objects.filter(
+            officer__in=officers, deleted_at__isnull=True, until__isnull=True
+        ).values("village_id")
+        self.fields["village"].queryset = restrict(
+            Village.objects.filter(pk__in=posted, deleted_at__isnull=True), user
+        )
+
+    def validate(self, attrs):
+        problem = service.schedule_month_error(attrs["year"], attrs["month"])
+        if problem:
+            raise serializers.ValidationError({"month": problem})
+        return attrs
 
 
 class NightVisitHoldSerializer(serializers.Serializer):
