@@ -166,6 +166,7 @@ def test_it_makes_a_user_per_role_with_the_right_area(demo):
         "department",
         "party_member",
         "api_client",
+        "officer",  # the demo first secretary's posting (organisation_officers)
     }
     assert User.objects.get(username="admin").is_superuser
     assert User.objects.get(username="demo_cadre").check_password("demo12345")
