@@ -659,9 +659,8 @@ def informant_groups_with_figures(user, *, start: datetime.date, end: datetime.d
         rows = list(
             # the cases the reader may read, whoever reported them (restrict: no figure
             # from another village's or town's cases)
-            restrict(Case.objects.all(), user).filter(
-                reported_by_id__in=users, created_at__gte=lo, created_at__lt=hi
-            )
+            restrict(Case.objects.all(), user)
+            .filter(reported_by_id__in=users, created_at__gte=lo, created_at__lt=hi)
             .values("reported_by_id", "kind__name")
             .annotate(n=Count("id"))
             .order_by()
