@@ -40,12 +40,14 @@ SUMMARIES = [
     "来访群众关心养老金调整和孩子入学。",
     "主要是邻里纠纷和河道保洁问题。",
 ]
+# (who, the matter, the answer on the spot or None, the kind of the case it becomes): a
+# matter made a case reads like the demo's other cases of its kind (cases.demo.KINDS).
 MATTERS = [
-    ("张大爷", "城乡居民医保今年怎么缴？", "可通过村里代缴或手机“浙里办”缴纳，截止本月底。"),
-    ("李阿姨", "三组路口路灯坏了一个多月，晚上看不清。", None),
-    ("王师傅", "土地流转租金什么时候发？", "合作社月底前统一打到社员账户。"),
-    ("陈大姐", "河边垃圾堆放无人清理。", None),
-    ("周先生", "孩子上初中户口迁移要哪些材料？", "户口本、房产证明，到派出所户籍窗口办理。"),
+    ("张大爷", "城乡居民医保今年怎么缴？", "可通过村里代缴或手机“浙里办”缴纳，截止本月底。", None),
+    ("李阿姨", "路灯不亮已一周", None, "streetlight"),
+    ("王师傅", "土地流转租金什么时候发？", "合作社月底前统一打到社员账户。", None),
+    ("陈大姐", "垃圾三天未清运", None, "bins"),
+    ("周先生", "孩子上初中户口迁移要哪些材料？", "户口本、房产证明，到派出所户籍窗口办理。", None),
 ]
 
 
@@ -169,19 +171,18 @@ def build_officers(run: demo.DemoRun) -> None:
                     visit=visit, people_received=people, summary=SUMMARIES[n % len(SUMMARIES)], actor=actor
                 )
                 if village.pk not in kinds:
-                    kinds[village.pk] = list(
-                        officers.case_kinds_for(village).order_by("-is_four_reports", "code")[:3]
-                    )
+                    kinds[village.pk] = {kind.code: kind for kind in officers.case_kinds_for(village)}
                 for m in range(1 + n % 2):
-                    person, text, answer = MATTERS[(n + m + index) % len(MATTERS)]
-                    as_case = answer is None and cases < 4 and kinds[village.pk]
+                    person, text, answer, code = MATTERS[(n + m + index) % len(MATTERS)]
+                    kind = kinds[village.pk].get(code) if code else None
+                    as_case = kind is not None and cases < 4
                     officers.matter_record(
                         visit=visit,
                         person=person,
                         matter=text,
                         outcome=MatterOutcome.CASE if as_case else MatterOutcome.ANSWERED,
                         answer="" if as_case else answer or "已记录，转村两委跟进。",
-                        kind=kinds[village.pk][cases % len(kinds[village.pk])] if as_case else None,
+                        kind=kind if as_case else None,
                         actor=actor,
                         now=_evening(visit.date),
                     )

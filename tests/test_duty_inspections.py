@@ -11,6 +11,7 @@ import datetime
 import io
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -23,6 +24,7 @@ from duty.models import Inspection, InspectionPhoto
 from governance.choices import AuditAction, Role
 from governance.models import AuditEntry
 from governance.scoping import restrict
+from governance.workdays import SHANGHAI
 
 from . import factories as f
 from .test_duty_log import named, on_duty
@@ -37,7 +39,15 @@ def photo(name="暗访.jpg") -> SimpleUploadedFile:
 
 
 @pytest.fixture
-def people(world):
+def daytime():
+    """A weekday morning in Shanghai: "an hour ago" is on the roster's day (between
+    midnight and one o'clock it would be the day before)."""
+    with time_machine.travel(datetime.datetime(2026, 12, 3, 10, 0, tzinfo=SHANGHAI), tick=True):
+        yield
+
+
+@pytest.fixture
+def people(world, daytime):
     return {
         "cadre": named(world.users["cadre"], "黄马甲"),
         "other": named(f.member(Role.VILLAGE_CADRE, village=world.village_a1), "徐秋云"),
