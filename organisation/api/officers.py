@@ -189,7 +189,9 @@ class ActivityViewSet(ScopedQuerysetMixin, _Created, mixins.CreateModelMixin, *_
 
 class NightVisitMatterSerializer(serializers.ModelSerializer):
     outcome_display = ChoiceDisplayField(source="outcome")
-    case_number = serializers.CharField(source="case.tracking_number", read_only=True, default=None)
+    case_number = serializers.CharField(
+        source="case.tracking_number", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = NightVisitMatter

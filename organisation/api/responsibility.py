@@ -29,8 +29,10 @@ class ResponsibilitySerializer(ScopedModelSerializer):
 
     level_display = ChoiceDisplayField(source="level")
     village_name = serializers.CharField(source="village.name", read_only=True)
-    grid_name = serializers.CharField(source="grid.name", read_only=True, default=None)
-    household_number = serializers.CharField(source="household.number", read_only=True, default=None)
+    grid_name = serializers.CharField(source="grid.name", read_only=True, allow_null=True, default=None)
+    household_number = serializers.CharField(
+        source="household.number", read_only=True, allow_null=True, default=None
+    )
     user = serializers.PrimaryKeyRelatedField(queryset=User.objects.none(), required=False, allow_null=True)
     name = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     since = serializers.DateField(required=False, allow_null=True, default=None)
